@@ -1,0 +1,131 @@
+import type { Closeable } from './close-once.js';
+import { withDeadline } from './deadline.js';
+import { LifecycleError } from './errors.js';
+import { type ErrorReporter, report, stderrReporter } from './report.js';
+
+export interface ShutdownOptions {
+  /** Signals that start the shutdown once install() is called. Default SIGTERM and SIGINT. */
+  signals?: readonly NodeJS.Signals[];
+  /** Deadline for each resource unless it was registered with its own. Default 10 s. */
+  timeoutMs?: number;
+  /** Called with the exit code when a signal-started shutdown ends. Default process.exit. */
+  exit?: (code: number) => void;
+  onError?: ErrorReporter;
+  /** Progress lines ("closing db"), e.g. a logger's info. Default: none. */
+  log?: (message: string, fields: Record<string, unknown>) => void;
+}
+
+export interface ShutdownResult {
+  code: number;
+  reason: string;
+  steps: { name: string; ok: boolean; ms: number; error?: unknown }[];
+}
+
+type Step = { name: string; close: () => Promise<void> | void; timeoutMs: number };
+
+/** Exit codes: 0 clean, 1 a resource failed or missed its deadline, 130 a second signal forced the exit. */
+export const EXIT_CODES = { clean: 0, failed: 1, forced: 130 } as const;
+
+/**
+ * Closes registered resources in reverse order of registration, each within a deadline, when a
+ * signal arrives or shutdown() is called; then exits with a clear code. Installs no process
+ * handler until install(), and removes its handlers when the shutdown ends or on dispose().
+ */
+export class ShutdownCoordinator {
+  readonly #steps: Step[] = [];
+  readonly #signals: readonly NodeJS.Signals[];
+  readonly #timeoutMs: number;
+  readonly #exit: (code: number) => void;
+  readonly #onError: ErrorReporter;
+  readonly #log: ShutdownOptions['log'];
+  #handler: ((signal: NodeJS.Signals) => void) | null = null;
+  #shutdown: Promise<ShutdownResult> | null = null;
+
+  constructor(options: ShutdownOptions = {}) {
+    this.#signals = options.signals ?? ['SIGTERM', 'SIGINT'];
+    this.#timeoutMs = options.timeoutMs ?? 10_000;
+    this.#exit = options.exit ?? ((code) => process.exit(code));
+    this.#onError = options.onError ?? stderrReporter;
+    this.#log = options.log;
+  }
+
+  /**
+   * Registers a resource (anything with close(), or a function). Returns a function that
+   * unregisters it, for resources closed earlier by their owner.
+   */
+  register(name: string, resource: Closeable | (() => Promise<void> | void), { timeoutMs = this.#timeoutMs } = {}) {
+    if (this.#shutdown) throw new LifecycleError('ORG_LIFECYCLE_CLOSED', `register("${name}") during shutdown`);
+    const step: Step = {
+      name,
+      timeoutMs,
+      close: typeof resource === 'function' ? resource : () => resource.close({ timeoutMs }),
+    };
+    this.#steps.push(step);
+    return () => {
+      const index = this.#steps.indexOf(step);
+      if (index >= 0) this.#steps.splice(index, 1);
+    };
+  }
+
+  /** Installs the signal handlers. Idempotent. */
+  install(): this {
+    if (this.#handler || this.#shutdown) return this;
+    const handler = (signal: NodeJS.Signals) => {
+      if (this.#shutdown) {
+        this.#log?.('second signal: forcing exit', { signal });
+        this.#exit(EXIT_CODES.forced);
+        return;
+      }
+      void this.shutdown(signal).then((result) => this.#exit(result.code));
+    };
+    for (const signal of this.#signals) process.on(signal, handler);
+    this.#handler = handler;
+    return this;
+  }
+
+  get installed(): boolean {
+    return this.#handler !== null;
+  }
+
+  get shuttingDown(): boolean {
+    return this.#shutdown !== null;
+  }
+
+  /** Closes everything in reverse order. Idempotent: later calls get the same result. Never rejects. */
+  shutdown(reason = 'shutdown'): Promise<ShutdownResult> {
+    this.#shutdown ??= this.#run(reason);
+    return this.#shutdown;
+  }
+
+  /** Removes the signal handlers (the resources stay registered). */
+  dispose(): void {
+    // Keep the handler through a running shutdown so a second signal can still force the exit.
+    if (!this.#handler) return;
+    for (const signal of this.#signals) process.off(signal, this.#handler);
+    this.#handler = null;
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
+  async #run(reason: string): Promise<ShutdownResult> {
+    const steps: ShutdownResult['steps'] = [];
+    this.#log?.('shutdown started', { reason, resources: this.#steps.length });
+    for (const step of [...this.#steps].reverse()) {
+      const started = performance.now();
+      try {
+        await withDeadline(Promise.resolve().then(step.close), step.timeoutMs, `shutdown step "${step.name}"`);
+        steps.push({ name: step.name, ok: true, ms: performance.now() - started });
+      } catch (error) {
+        steps.push({ name: step.name, ok: false, ms: performance.now() - started, error });
+        report(this.#onError, error, { source: 'shutdown', step: step.name });
+      }
+      this.#log?.('closed', { step: step.name, ok: steps.at(-1)?.ok, ms: Math.round(steps.at(-1)?.ms ?? 0) });
+    }
+    const code = steps.every((s) => s.ok) ? EXIT_CODES.clean : EXIT_CODES.failed;
+    this.#log?.('shutdown finished', { reason, code });
+    this.dispose();
+    return { code, reason, steps };
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * Leak-assertion helpers for tests and leak checks (import from '@org/shared-lifecycle/testing').
+ * They need --expose-gc for the collection checks (the test task's .node-options line has it).
+ */
+import { setImmediate as tick } from 'node:timers/promises';
+
+/** Counts of process.getActiveResourcesInfo() by type. */
+export function activeResources(): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const type of process.getActiveResourcesInfo()) counts[type] = (counts[type] ?? 0) + 1;
+  return counts;
+}
+
+/** Types whose count grew from `before` to now, with the growth; {} when nothing is left behind. */
+export function resourcesAddedSince(before: Record<string, number>): Record<string, number> {
+  const added: Record<string, number> = {};
+  for (const [type, count] of Object.entries(activeResources())) {
+    const delta = count - (before[type] ?? 0);
+    if (delta > 0) added[type] = delta;
+  }
+  return added;
+}
+
+function requireGc(): () => void {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (typeof gc !== 'function') throw new Error('run with --expose-gc (see .node-options) to check collection');
+  return gc;
+}
+
+/** Runs full GCs with event-loop turns between them (finalizers and microtasks get to run). */
+export async function collectGarbage(rounds = 3): Promise<void> {
+  const gc = requireGc();
+  for (let i = 0; i < rounds; i++) {
+    gc();
+    await tick();
+  }
+}
+
+/** True when every referent is collected within a few GC rounds. */
+export async function isCollected(refs: WeakRef<object> | readonly WeakRef<object>[], rounds = 10): Promise<boolean> {
+  const list = Array.isArray(refs) ? refs : [refs as WeakRef<object>];
+  for (let i = 0; i < rounds; i++) {
+    await collectGarbage(1);
+    if (list.every((ref) => ref.deref() === undefined)) return true;
+  }
+  return false;
+}
+
+/** Codes (keys of a catalogue) that a README does not mention, for a docs-in-step test. */
+export function undocumentedCodes(readme: string, codes: Iterable<string>): string[] {
+  return [...codes].filter((code) => !readme.includes(code));
+}
