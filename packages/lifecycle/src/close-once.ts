@@ -22,7 +22,11 @@ export class CloseOnce {
   #closing: Promise<void> | null = null;
   #done = false;
 
-  constructor(name: string, closeFn: CloseFn, { defaultTimeoutMs = 10_000 }: { defaultTimeoutMs?: number } = {}) {
+  constructor(
+    name: string,
+    closeFn: CloseFn,
+    { defaultTimeoutMs = 10_000 }: { defaultTimeoutMs?: number } = {},
+  ) {
     this.name = name;
     this.#closeFn = closeFn;
     this.defaultTimeoutMs = defaultTimeoutMs;
@@ -85,7 +89,9 @@ export abstract class Resource implements Closeable, AsyncDisposable {
   readonly #lifecycle: CloseOnce;
 
   constructor(name: string, { closeTimeoutMs = 10_000 }: { closeTimeoutMs?: number } = {}) {
-    this.#lifecycle = new CloseOnce(name, (signal) => this.onClose(signal), { defaultTimeoutMs: closeTimeoutMs });
+    this.#lifecycle = new CloseOnce(name, (signal) => this.onClose(signal), {
+      defaultTimeoutMs: closeTimeoutMs,
+    });
   }
 
   protected abstract onClose(signal: AbortSignal): Promise<void> | void;

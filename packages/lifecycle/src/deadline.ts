@@ -4,7 +4,12 @@ import { LifecycleError } from './errors.js';
  * Settles like `work`, or rejects with ORG_LIFECYCLE_CLOSE_TIMEOUT after ms and calls onTimeout.
  * The deadline timer is unref'd and always cleared.
  */
-export async function withDeadline<T>(work: Promise<T>, ms: number, what: string, onTimeout?: () => void): Promise<T> {
+export async function withDeadline<T>(
+  work: Promise<T>,
+  ms: number,
+  what: string,
+  onTimeout?: () => void,
+): Promise<T> {
   if (!Number.isFinite(ms)) return work;
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {

@@ -21,4 +21,4 @@ export { ListenerGroup, type ListenerTarget } from './listeners.js';
 export { checkNumber } from './options.js';
 export { type IntervalTask, OwnedInterval, type OwnedIntervalOptions, sleep } from './owned-timer.js';
 export { type ErrorReporter, report, stderrReporter } from './report.js';
-export { EXIT_CODES, type ShutdownOptions, type ShutdownResult, ShutdownCoordinator } from './shutdown.js';
+export { EXIT_CODES, ShutdownCoordinator, type ShutdownOptions, type ShutdownResult } from './shutdown.js';

@@ -1,8 +1,11 @@
+// biome-ignore lint/suspicious/noExplicitAny: EventEmitter's own listener type; `unknown[]` would not accept it.
+type AnyListener = (...args: any[]) => void;
+
 /** Anything with on/off in the style of EventEmitter (pg clients, sockets, knex, pools). */
 export interface ListenerTarget {
-  on(event: string | symbol, listener: (...args: never[]) => void): unknown;
-  off?(event: string | symbol, listener: (...args: never[]) => void): unknown;
-  removeListener?(event: string | symbol, listener: (...args: never[]) => void): unknown;
+  on(event: string | symbol, listener: AnyListener): unknown;
+  off?(event: string | symbol, listener: AnyListener): unknown;
+  removeListener?(event: string | symbol, listener: AnyListener): unknown;
 }
 
 /**
@@ -10,10 +13,14 @@ export interface ListenerTarget {
  * nothing added per connection or per call outlives its owner.
  */
 export class ListenerGroup {
-  #entries: { target: ListenerTarget; event: string | symbol; listener: (...args: never[]) => void }[] = [];
+  #entries: { target: ListenerTarget; event: string | symbol; listener: AnyListener }[] = [];
 
-  on<A extends unknown[]>(target: ListenerTarget, event: string | symbol, listener: (...args: A) => void): this {
-    const stored = listener as unknown as (...args: never[]) => void;
+  on<A extends unknown[]>(
+    target: ListenerTarget,
+    event: string | symbol,
+    listener: (...args: A) => void,
+  ): this {
+    const stored = listener as AnyListener;
     target.on(event, stored);
     this.#entries.push({ target, event, listener: stored });
     return this;
@@ -39,7 +46,7 @@ export class ListenerGroup {
   }
 }
 
-function detach(target: ListenerTarget, event: string | symbol, listener: (...args: never[]) => void): void {
+function detach(target: ListenerTarget, event: string | symbol, listener: AnyListener): void {
   if (target.off) target.off(event, listener);
   else target.removeListener?.(event, listener);
 }

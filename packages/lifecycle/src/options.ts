@@ -4,7 +4,11 @@ import { LifecycleError } from './errors.js';
 export function checkNumber(
   name: string,
   value: unknown,
-  { min = 0, max = Number.POSITIVE_INFINITY, integer = false }: { min?: number; max?: number; integer?: boolean } = {},
+  {
+    min = 0,
+    max = Number.POSITIVE_INFINITY,
+    integer = false,
+  }: { min?: number; max?: number; integer?: boolean } = {},
 ): number {
   if (
     typeof value !== 'number' ||

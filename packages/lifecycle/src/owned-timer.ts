@@ -38,7 +38,10 @@ export class OwnedInterval {
   constructor(task: IntervalTask, options: OwnedIntervalOptions) {
     this.#task = task;
     this.name = options.name;
-    this.intervalMs = checkNumber(`${options.name}.intervalMs`, options.intervalMs, { min: 1, max: 2 ** 31 - 1 });
+    this.intervalMs = checkNumber(`${options.name}.intervalMs`, options.intervalMs, {
+      min: 1,
+      max: 2 ** 31 - 1,
+    });
     this.#onError = options.onError ?? stderrReporter;
     this.#ref = options.ref ?? false;
   }

@@ -12,7 +12,11 @@ export const stderrReporter: ErrorReporter = (error, context) => {
 };
 
 /** Calls the reporter and swallows anything it throws: reporting must never become a new failure. */
-export function report(reporter: ErrorReporter, error: unknown, context: { source: string; [key: string]: unknown }): void {
+export function report(
+  reporter: ErrorReporter,
+  error: unknown,
+  context: { source: string; [key: string]: unknown },
+): void {
   try {
     reporter(error, context);
   } catch {

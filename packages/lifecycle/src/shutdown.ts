@@ -53,8 +53,13 @@ export class ShutdownCoordinator {
    * Registers a resource (anything with close(), or a function). Returns a function that
    * unregisters it, for resources closed earlier by their owner.
    */
-  register(name: string, resource: Closeable | (() => Promise<void> | void), { timeoutMs = this.#timeoutMs } = {}) {
-    if (this.#shutdown) throw new LifecycleError('ORG_LIFECYCLE_CLOSED', `register("${name}") during shutdown`);
+  register(
+    name: string,
+    resource: Closeable | (() => Promise<void> | void),
+    { timeoutMs = this.#timeoutMs } = {},
+  ) {
+    if (this.#shutdown)
+      throw new LifecycleError('ORG_LIFECYCLE_CLOSED', `register("${name}") during shutdown`);
     const step: Step = {
       name,
       timeoutMs,
@@ -115,7 +120,11 @@ export class ShutdownCoordinator {
     for (const step of [...this.#steps].reverse()) {
       const started = performance.now();
       try {
-        await withDeadline(Promise.resolve().then(step.close), step.timeoutMs, `shutdown step "${step.name}"`);
+        await withDeadline(
+          Promise.resolve().then(step.close),
+          step.timeoutMs,
+          `shutdown step "${step.name}"`,
+        );
         steps.push({ name: step.name, ok: true, ms: performance.now() - started });
       } catch (error) {
         steps.push({ name: step.name, ok: false, ms: performance.now() - started, error });

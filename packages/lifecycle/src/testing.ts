@@ -23,24 +23,32 @@ export function resourcesAddedSince(before: Record<string, number>): Record<stri
 
 function requireGc(): () => void {
   const gc = (globalThis as { gc?: () => void }).gc;
-  if (typeof gc !== 'function') throw new Error('run with --expose-gc (see .node-options) to check collection');
+  if (typeof gc !== 'function')
+    throw new Error('run with --expose-gc (see .node-options) to check collection');
   return gc;
 }
 
-/** Runs full GCs with event-loop turns between them (finalizers and microtasks get to run). */
+/**
+ * Runs full GCs, each at the start of a new event-loop turn: WeakRef targets created or deref'd in a
+ * job are kept alive until that job ends, so a gc() in the same job cannot collect them.
+ */
 export async function collectGarbage(rounds = 3): Promise<void> {
   const gc = requireGc();
   for (let i = 0; i < rounds; i++) {
-    gc();
     await tick();
+    gc();
   }
 }
 
 /** True when every referent is collected within a few GC rounds. */
-export async function isCollected(refs: WeakRef<object> | readonly WeakRef<object>[], rounds = 10): Promise<boolean> {
+export async function isCollected(
+  refs: WeakRef<object> | readonly WeakRef<object>[],
+  rounds = 10,
+): Promise<boolean> {
   const list = Array.isArray(refs) ? refs : [refs as WeakRef<object>];
   for (let i = 0; i < rounds; i++) {
     await collectGarbage(1);
+    // deref() keeps a live target until the end of this job; the next round starts in a new one.
     if (list.every((ref) => ref.deref() === undefined)) return true;
   }
   return false;
