@@ -1,0 +1,99 @@
+import { type ConfigSpecs, helpText, type LoadedConfig, loadConfig } from './config.js';
+import { ServiceError } from './errors.js';
+
+export interface CliCommand<S extends ConfigSpecs> {
+  description: string;
+  /** Runs the command; resolves with the exit code (a long-running command may never resolve). */
+  run(config: LoadedConfig<S>): Promise<number | undefined> | number | undefined;
+}
+
+export interface CliOptions<S extends ConfigSpecs> {
+  name: string;
+  version: string;
+  summary: string;
+  specs: S;
+  /** The first is the default command. */
+  commands: Record<string, CliCommand<S>>;
+  argv?: readonly string[];
+  env?: Record<string, string | undefined>;
+  out?: (text: string) => void;
+  err?: (text: string) => void;
+}
+
+/** Exit codes of the CLI: 0 ok, 1 runtime failure, 2 bad command line, 78 bad configuration (EX_CONFIG). */
+export const CLI_EXIT = { ok: 0, failed: 1, usage: 2, config: 78 } as const;
+
+export function usage<S extends ConfigSpecs>(options: CliOptions<S>): string {
+  const names = Object.keys(options.commands);
+  const width = Math.max(...names.map((n) => n.length));
+  return [
+    `${options.name} ${options.version}: ${options.summary}`,
+    '',
+    `Usage: ${options.name} [command] [--help] [--version]`,
+    '',
+    'Commands:',
+    ...names.map(
+      (n, i) => `  ${n.padEnd(width)}  ${options.commands[n]?.description}${i === 0 ? ' (default)' : ''}`,
+    ),
+    '',
+    'Environment variables:',
+    helpText(options.specs),
+    '',
+  ].join('\n');
+}
+
+/**
+ * Parses argv, prints help or version, validates the environment (every problem at once), and
+ * runs the chosen command. Returns the exit code; never throws.
+ */
+export async function runCli<S extends ConfigSpecs>(options: CliOptions<S>): Promise<number> {
+  const argv = options.argv ?? process.argv.slice(2);
+  const out = options.out ?? ((text) => process.stdout.write(text));
+  const err = options.err ?? ((text) => process.stderr.write(text));
+  if (argv.includes('--help') || argv.includes('-h')) {
+    out(usage(options));
+    return CLI_EXIT.ok;
+  }
+  if (argv.includes('--version')) {
+    out(`${options.version}\n`);
+    return CLI_EXIT.ok;
+  }
+  const names = Object.keys(options.commands);
+  const unknown = argv.filter((arg) => arg.startsWith('-'));
+  const positional = argv.filter((arg) => !arg.startsWith('-'));
+  const commandName = positional[0] ?? names[0] ?? '';
+  const command = options.commands[commandName];
+  if (unknown.length > 0 || positional.length > 1 || !command) {
+    const error = new ServiceError(
+      'ORG_SERVICE_USAGE',
+      `unknown ${command ? 'option' : 'command'}: ${[...unknown, ...positional.slice(command ? 1 : 0)].join(' ')}`,
+    );
+    err(
+      `${options.name}: ${error.code}: ${error.message}\nRun "${options.name} --help" for the commands and variables.\n`,
+    );
+    return CLI_EXIT.usage;
+  }
+  let config: LoadedConfig<S>;
+  try {
+    config = loadConfig(options.specs, options.env ?? process.env);
+  } catch (error) {
+    if (error instanceof ServiceError) {
+      err(
+        `${options.name}: ${error.code}: ${error.message}\nRun "${options.name} --help" for every variable and its default.\n`,
+      );
+      return CLI_EXIT.config;
+    }
+    throw error;
+  }
+  try {
+    return (await command.run(config)) ?? CLI_EXIT.ok;
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    err(
+      `${options.name}: ${commandName} failed: ${typeof code === 'string' ? `${code}: ` : ''}${error instanceof Error ? error.message : String(error)}\n`,
+    );
+    const cause = error instanceof Error ? error.cause : undefined;
+    if (cause instanceof Error) err(`  cause: ${cause.message}\n`);
+    return CLI_EXIT.failed;
+  }
+}

@@ -1,0 +1,22 @@
+export { type AppOptions, createApp, type DatabaseLike, memoryGuard } from './app.js';
+export { ordersApiSpecs } from './config.js';
+export { HTTP_STATUS, ORDERS_ERROR_CODES, OrdersError, type OrdersErrorCode } from './errors.js';
+export { MIGRATIONS_TABLE, migrate, migrationSource } from './migrations.js';
+export {
+  changeStatus,
+  createOrder,
+  getOrder,
+  listOrders,
+  type Order,
+  type OrderPage,
+  type OrdersDb,
+  seedOrders,
+} from './orders.js';
+export {
+  type OrdersApiConfig,
+  type RunningOrdersApi,
+  type StartOptions,
+  startOrdersApi,
+  VERSION,
+} from './service.js';
+export * from './validation.js';
