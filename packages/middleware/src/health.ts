@@ -1,0 +1,170 @@
+import type { IncomingMessage } from 'node:http';
+import { type ErrorReporter, report } from '@org/shared-lifecycle';
+import { MiddlewareError } from './errors.js';
+import type { EndpointHandler } from './memory-handler.js';
+import { functionOption, numberOption, objectOption } from './options.js';
+import { rejectMethod, sendJson } from './respond.js';
+
+/** A health check: resolve (or return) when healthy, throw or reject when not. Should honour the signal. */
+export type HealthCheck = (signal: AbortSignal) => unknown;
+
+export interface HealthCheckSpec {
+  check: HealthCheck;
+  /** Also part of liveness. Default false: checks are readiness checks. */
+  liveness?: boolean;
+  /** Overrides the handler's timeoutMs for this check. */
+  timeoutMs?: number;
+}
+
+export interface HealthHandlerOptions {
+  /** Named checks; a function is a readiness check with the default timeout. */
+  checks?: Record<string, HealthCheck | HealthCheckSpec>;
+  /** Per-check timeout. Default 2000 ms. */
+  timeoutMs?: number;
+  /** Which probe a request asks for. Default: liveness when the path ends in /live, /livez or /liveness, or ?probe=live. */
+  probe?: (req: IncomingMessage) => 'liveness' | 'readiness';
+  /** Where check failures are reported (they are also in the answer). Default: not reported. */
+  onError?: ErrorReporter;
+}
+
+export interface CheckResult {
+  status: 'ok' | 'fail';
+  durationMs: number;
+  error?: { code: string; message: string };
+}
+
+export interface HealthReport {
+  status: 'ok' | 'fail';
+  probe: 'liveness' | 'readiness';
+  checks: Record<string, CheckResult>;
+}
+
+interface ResolvedCheck {
+  name: string;
+  check: HealthCheck;
+  liveness: boolean;
+  timeoutMs: number;
+}
+
+const LIVE_PATH = /\/(live|livez|liveness)\/?(\?|$)|[?&]probe=live(ness)?(&|$)/;
+
+function defaultProbe(req: IncomingMessage): 'liveness' | 'readiness' {
+  return LIVE_PATH.test(req.url ?? '') ? 'liveness' : 'readiness';
+}
+
+function runCheck(spec: ResolvedCheck): Promise<CheckResult> {
+  const started = performance.now();
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const elapsed = () => Math.round((performance.now() - started) * 1000) / 1000;
+  const timeout = new Promise<CheckResult>((resolve) => {
+    timer = setTimeout(() => {
+      const error = new MiddlewareError('ORG_MIDDLEWARE_HEALTH_CHECK_TIMEOUT', `${spec.name} timed out`, {
+        details: { check: spec.name, timeoutMs: spec.timeoutMs },
+      });
+      controller.abort(error);
+      resolve({ status: 'fail', durationMs: elapsed(), error: { code: error.code, message: error.message } });
+    }, spec.timeoutMs);
+    timer.unref();
+  });
+  const work = (async () => {
+    try {
+      await spec.check(controller.signal);
+      return { status: 'ok', durationMs: elapsed() } satisfies CheckResult;
+    } catch (error) {
+      const code =
+        typeof (error as { code?: unknown })?.code === 'string'
+          ? (error as { code: string }).code
+          : 'ORG_MIDDLEWARE_HEALTH_CHECK_FAILED';
+      const message = error instanceof Error ? error.message : String(error);
+      return { status: 'fail', durationMs: elapsed(), error: { code, message } } satisfies CheckResult;
+    }
+  })();
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * GET /health: liveness and readiness from registered checks, each raced against its timeout (its
+ * signal is aborted on timeout). 200 with `status: "ok"` when all pass, 503 otherwise. Concurrent
+ * probes of the same kind share one run, so a probe storm does not multiply the checks.
+ */
+export function healthHandler(options: HealthHandlerOptions = {}): EndpointHandler & {
+  run(probe: 'liveness' | 'readiness'): Promise<HealthReport>;
+} {
+  objectOption('healthHandler options', options);
+  objectOption('checks', options.checks);
+  const timeoutMs = numberOption('timeoutMs', options.timeoutMs, 2000, { min: 1, max: 2 ** 31 - 1 });
+  const probeOf = functionOption('probe', options.probe, defaultProbe);
+  const onError = functionOption<ErrorReporter | null>('onError', options.onError, null);
+  const checks: ResolvedCheck[] = [];
+  for (const [name, value] of Object.entries(options.checks ?? {})) {
+    const spec = typeof value === 'function' ? { check: value } : value;
+    if (typeof spec !== 'object' || spec === null || typeof spec.check !== 'function') {
+      throw new MiddlewareError(
+        'ORG_MIDDLEWARE_INVALID_OPTION',
+        `checks.${name} must be a function or { check }`,
+        {
+          details: { option: `checks.${name}` },
+        },
+      );
+    }
+    checks.push({
+      name,
+      check: spec.check,
+      liveness: spec.liveness === true,
+      timeoutMs: numberOption(`checks.${name}.timeoutMs`, spec.timeoutMs, timeoutMs, {
+        min: 1,
+        max: 2 ** 31 - 1,
+      }),
+    });
+  }
+  const inFlight = new Map<'liveness' | 'readiness', Promise<HealthReport>>();
+
+  const run = (probe: 'liveness' | 'readiness'): Promise<HealthReport> => {
+    const running = inFlight.get(probe);
+    if (running !== undefined) return running;
+    const selected = probe === 'liveness' ? checks.filter((c) => c.liveness) : checks;
+    const promise = Promise.all(selected.map(runCheck))
+      .then((results) => {
+        const report: HealthReport = { status: 'ok', probe, checks: {} };
+        results.forEach((result, i) => {
+          report.checks[selected[i]!.name] = result;
+          if (result.status === 'fail') report.status = 'fail';
+        });
+        return report;
+      })
+      .finally(() => inFlight.delete(probe));
+    inFlight.set(probe, promise);
+    return promise;
+  };
+
+  const handler = ((req, res) => {
+    if (rejectMethod(req, res)) return;
+    run(probeOf(req)).then(
+      (result) => {
+        if (onError !== null) {
+          for (const [name, check] of Object.entries(result.checks)) {
+            if (check.status === 'fail') {
+              report(
+                onError,
+                new MiddlewareError(
+                  check.error?.code === 'ORG_MIDDLEWARE_HEALTH_CHECK_TIMEOUT'
+                    ? 'ORG_MIDDLEWARE_HEALTH_CHECK_TIMEOUT'
+                    : 'ORG_MIDDLEWARE_HEALTH_CHECK_FAILED',
+                  `health check ${name} failed: ${check.error?.message ?? ''}`,
+                  { details: { check: name, ...check.error } },
+                ),
+                { source: 'healthHandler' },
+              );
+            }
+          }
+        }
+        sendJson(req, res, result.status === 'ok' ? 200 : 503, result);
+      },
+      // run() cannot reject (every check is caught), but no promise is left unhandled.
+      (error: unknown) => sendJson(req, res, 503, { status: 'fail', error: String(error) }),
+    );
+  }) as EndpointHandler & { run(probe: 'liveness' | 'readiness'): Promise<HealthReport> };
+  handler.run = run;
+  return handler;
+}

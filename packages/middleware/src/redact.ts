@@ -1,0 +1,57 @@
+/** Headers whose values are replaced by REDACTED in log entries unless configured otherwise. */
+export const DEFAULT_REDACT_HEADERS: readonly string[] = [
+  'authorization',
+  'proxy-authorization',
+  'cookie',
+  'set-cookie',
+  'x-api-key',
+];
+
+/** Body field names that look secret; matched case-insensitively against JSON keys and form fields. */
+export const DEFAULT_REDACT_BODY_KEYS =
+  /pass(word|wd|phrase)?|secret|token|api[-_]?key|authori[sz]ation|credential|private[-_]?key|cookie|session|card[-_]?number|cvv|cvc|ssn/i;
+
+export const REDACTED = '[REDACTED]';
+
+/** Copies headers, replacing the values of the listed (lower-case) names. */
+export function redactHeaders(
+  headers: Record<string, string | string[] | number | undefined>,
+  names: ReadonlySet<string>,
+): Record<string, string | string[] | number> {
+  const out: Record<string, string | string[] | number> = {};
+  for (const key of Object.keys(headers)) {
+    const value = headers[key];
+    if (value === undefined) continue;
+    out[key] = names.has(key.toLowerCase()) ? REDACTED : value;
+  }
+  return out;
+}
+
+// "key": value — value is a string (possibly cut off by truncation, hence `"?`), number, literal.
+const JSON_FIELD = /"((?:[^"\\]|\\.)*)"(\s*:\s*)("(?:[^"\\]|\\.)*(?:"|$)|-?\d[\d.eE+-]*|true|false|null)/g;
+// key=value in form bodies and query-like text.
+const FORM_FIELD = /(^|[&;\s?])([^=&;\s]+)=([^&;\s]*)/g;
+
+/**
+ * Redacts secret-looking fields of a captured body text. Works on text, not on a parse, so it also
+ * covers truncated bodies (a value cut off at the end is still redacted) at a cost linear in the text.
+ */
+export function redactBody(text: string, keys: RegExp | null): string {
+  if (keys === null || text.length === 0) return text;
+  const test = (key: string) => {
+    keys.lastIndex = 0;
+    return keys.test(key);
+  };
+  let out = text;
+  if (out.includes('"')) {
+    out = out.replace(JSON_FIELD, (match, key: string, sep: string) =>
+      test(key) ? `"${key}"${sep}"${REDACTED}"` : match,
+    );
+  }
+  if (out.includes('=')) {
+    out = out.replace(FORM_FIELD, (match, lead: string, key: string) =>
+      test(key) ? `${lead}${key}=${REDACTED}` : match,
+    );
+  }
+  return out;
+}
