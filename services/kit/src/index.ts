@@ -21,4 +21,5 @@ export { EmbeddedPostgres, type EmbeddedPostgresOptions } from './embedded-postg
 export { SERVICE_ERROR_CODES, ServiceError, type ServiceErrorCode } from './errors.js';
 export { HttpServer, type HttpServerOptions, type HttpServerStats } from './http-server.js';
 export { type KnexPoolOptions, openKnex } from './knex-database.js';
+export { memoryGuard, type Observability, observability } from './observability.js';
 export { ServiceRuntime, type ServiceRuntimeOptions } from './runtime.js';

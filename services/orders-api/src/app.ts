@@ -1,14 +1,15 @@
-import { getHeapStatistics } from 'node:v8';
+import { memoryGuard } from '@org/service-kit';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import type { Knex } from 'knex';
 import { HTTP_STATUS, OrdersError } from './errors.js';
 import { changeStatus, createOrder, getOrder, listOrders, type OrdersDb } from './orders.js';
 import { parseId, parseListQuery, parseNewOrder, parseStatusChange } from './validation.js';
 
+/** What the app needs of @org/shared-database's Database. */
 export interface DatabaseLike {
   readonly primary: Knex;
   read(context?: object): Knex;
-  noteWrite?(context?: object): void;
+  transaction<T>(fn: (trx: Knex.Transaction) => Promise<T>, context?: object): Promise<T>;
 }
 
 export interface AppOptions {
@@ -28,30 +29,11 @@ export interface AppOptions {
 /** The database seen by one request: writes on the primary, reads routed with the request as context. */
 function ordersDb(database: DatabaseLike, context: object): OrdersDb {
   return {
-    async write(work) {
-      const result = await database.primary.transaction(work);
-      database.noteWrite?.(context);
-      return result;
-    },
+    write: (work) => database.transaction(work, context),
     async read(work) {
       const knex = database.read(context);
       return { result: await work(knex), node: knex === database.primary ? 'primary' : 'replica' };
     },
-  };
-}
-
-/** 503 while the heap is above maxHeapRatio of its limit, so the process sheds load instead of dying. */
-export function memoryGuard(maxHeapRatio: number): RequestHandler {
-  return (_req, res, next) => {
-    const { used_heap_size, heap_size_limit } = getHeapStatistics();
-    if (used_heap_size / heap_size_limit > maxHeapRatio) {
-      res.setHeader('retry-after', '5');
-      res
-        .status(503)
-        .json({ error: { code: 'ORG_ORDERS_UNAVAILABLE', message: 'memory pressure: try again later' } });
-      return;
-    }
-    next();
   };
 }
 
@@ -63,7 +45,7 @@ export function createApp(options: AppOptions): Express {
   app.get('/health', options.health);
   app.get('/metrics', options.metrics);
   app.get('/memory', options.memory);
-  app.use(memoryGuard(options.maxHeapRatio));
+  app.use(memoryGuard(options.maxHeapRatio, 'ORG_ORDERS_UNAVAILABLE'));
   app.use(express.json({ limit: options.bodyLimit }));
 
   app.post('/orders', async (req, res) => {

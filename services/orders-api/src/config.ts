@@ -8,6 +8,24 @@ export const ordersApiSpecs = {
   HOST: str({ desc: 'Interface to listen on (0.0.0.0 in containers).', default: '127.0.0.1' }),
   DATABASE_URL: optionalUrl('Primary PostgreSQL. Unset: an embedded PGlite database is started.', PG),
   DATABASE_REPLICA_URLS: urlList('Comma-separated read replicas (reads go there while fresh).', PG),
+  REPLICA_MAX_LAG_SECONDS: int({
+    desc: 'A replica further behind than this takes no reads.',
+    default: 5,
+    min: 0,
+    max: 3600,
+  }),
+  REPLICA_POLL_INTERVAL_MS: int({
+    desc: 'How often replica lag is measured.',
+    default: 2000,
+    min: 100,
+    max: 600_000,
+  }),
+  READ_YOUR_WRITES_MS: int({
+    desc: 'Reads in the same context as a write go to the primary for this long.',
+    default: 0,
+    min: 0,
+    max: 600_000,
+  }),
   EMBEDDED_PG_DATA_DIR: str({
     desc: 'Data directory of the embedded database; empty: in memory.',
     default: '',

@@ -5,16 +5,15 @@ import {
   HttpServer,
   type LoadedConfig,
   type LogFn,
-  openKnex,
+  observability,
   redact,
   ServiceRuntime,
 } from '@org/service-kit';
+import { createDatabase } from '@org/shared-database';
 import type { ShutdownResult } from '@org/shared-lifecycle';
-import type { Knex } from 'knex';
-import { createApp, type DatabaseLike } from './app.js';
+import { createApp } from './app.js';
 import type { ordersApiSpecs } from './config.js';
 import { migrate } from './migrations.js';
-import { observability } from './observability.js';
 import { seedOrders } from './orders.js';
 
 export type OrdersApiConfig = LoadedConfig<typeof ordersApiSpecs>;
@@ -41,24 +40,6 @@ export interface RunningOrdersApi {
   close(): Promise<ShutdownResult>;
 }
 
-/** Primary-only or primary + replicas, reads routed to a replica and writes to the primary. */
-class Database implements DatabaseLike {
-  readonly primary: Knex;
-  readonly replicas: Knex[];
-  #next = 0;
-  constructor(primary: Knex, replicas: Knex[]) {
-    this.primary = primary;
-    this.replicas = replicas;
-  }
-  read(): Knex {
-    if (this.replicas.length === 0) return this.primary;
-    return this.replicas[this.#next++ % this.replicas.length] ?? this.primary;
-  }
-  async close(): Promise<void> {
-    await Promise.all([this.primary, ...this.replicas].map((k) => k.destroy()));
-  }
-}
-
 /**
  * Starts orders-api: (embedded PostgreSQL) → database → migrations and seed → metrics → HTTP.
  * Each piece is registered with the runtime as it starts, so a failure half-way closes what
@@ -70,6 +51,11 @@ export async function startOrdersApi(
   options: StartOptions = {},
 ): Promise<RunningOrdersApi> {
   const log = consoleLog('orders-api', config.LOG_LEVEL as 'info', options.write);
+  const reportError = (error: unknown, context: Record<string, unknown>) =>
+    log('error', error instanceof Error ? error.message : String(error), {
+      ...context,
+      'error.code': (error as { code?: unknown } | null)?.code,
+    });
   const runtime = new ServiceRuntime({
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     log: (message, fields) => log('info', message, fields),
@@ -95,16 +81,19 @@ export async function startOrdersApi(
         dataDir: config.EMBEDDED_PG_DATA_DIR || 'memory',
       });
     }
-    const database = new Database(
-      openKnex(primaryUrl, { max: poolMax, applicationName: 'orders-api' }),
-      embedded
-        ? []
-        : config.DATABASE_REPLICA_URLS.map((u) =>
-            openKnex(u, { max: poolMax, applicationName: 'orders-api' }),
-          ),
-    );
-    runtime.register('database', () => database.close());
-    log('info', 'database', { primary: redact(primaryUrl), replicas: database.replicas.length });
+    const replicas = embedded ? [] : config.DATABASE_REPLICA_URLS;
+    const database = createDatabase({
+      primary: primaryUrl,
+      replicas,
+      pool: { max: poolMax },
+      applicationName: 'orders-api',
+      lag: { maxSeconds: config.REPLICA_MAX_LAG_SECONDS },
+      monitor: { intervalMs: config.REPLICA_POLL_INTERVAL_MS },
+      readYourWritesMs: config.READ_YOUR_WRITES_MS,
+      onError: (error, context) => reportError(error, context),
+    });
+    runtime.register('database', database);
+    log('info', 'database', { primary: redact(primaryUrl), replicas: replicas.length });
 
     if (config.MIGRATE_ON_START) {
       const applied = await migrate(database.primary);
@@ -113,7 +102,7 @@ export async function startOrdersApi(
     let seeded = 0;
     if (config.SEED === 'always' || (config.SEED === 'auto' && embedded)) {
       seeded = await seedOrders({
-        write: (work) => database.primary.transaction(work),
+        write: (work) => database.transaction(work),
         read: async (work) => ({ result: await work(database.primary), node: 'primary' }),
       });
       if (seeded > 0) log('info', 'seeded demo orders', { count: seeded });
@@ -123,7 +112,12 @@ export async function startOrdersApi(
       prefix: 'orders_api_',
       log: (level, message, fields) => log(level, message, fields),
       metricsToken: config.METRICS_TOKEN,
-      stats: { ...(embedded ? { embedded_pg: () => embedded.stats() } : {}) },
+      unauthorizedCode: 'ORG_ORDERS_UNAUTHORIZED',
+      stats: {
+        ...(embedded ? { embedded_pg: () => embedded.stats() } : {}),
+        db_routing: () => ({ ...database.stats().routing }),
+        db_pool_primary: () => ({ ...(database.stats().pools.primary ?? {}) }),
+      },
     });
     runtime.register('metrics', () => obs.close());
 
@@ -136,7 +130,12 @@ export async function startOrdersApi(
       before: obs.before,
       metrics: obs.metrics,
       memory: obs.memory,
-      health: obs.health({ primary: () => database.primary.raw('select 1') }),
+      health: obs.health({
+        database: async () => {
+          const health = await database.health();
+          if (!health.ok) throw new Error(health.primary.error ?? 'primary unreachable');
+        },
+      }),
       onError: (error, fields) =>
         log('error', error instanceof Error ? error.message : String(error), {
           ...fields,

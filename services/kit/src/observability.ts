@@ -19,6 +19,8 @@ export function observability(options: {
   prefix: string;
   log: (level: 'info' | 'warn', message: string, fields: Record<string, unknown>) => void;
   metricsToken: string;
+  /** Error code in the 401 body of /metrics. */
+  unauthorizedCode: string;
   stats: Record<string, () => Record<string, number>>;
 }): Observability {
   const registry = new Registry();
@@ -83,9 +85,7 @@ export function observability(options: {
     before: [track],
     metrics: async (req, res) => {
       if (options.metricsToken && req.headers.authorization !== `Bearer ${options.metricsToken}`) {
-        res
-          .status(401)
-          .json({ error: { code: 'ORG_ORDERS_UNAUTHORIZED', message: 'bearer token required' } });
+        res.status(401).json({ error: { code: options.unauthorizedCode, message: 'bearer token required' } });
         return;
       }
       res.setHeader('content-type', registry.contentType).send(await registry.metrics());
@@ -119,5 +119,18 @@ export function observability(options: {
       res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'unavailable', checks: results });
     },
     close: () => registry.clear(),
+  };
+}
+
+/** 503 while the heap is above maxHeapRatio of its limit, so the process sheds load instead of dying. */
+export function memoryGuard(maxHeapRatio: number, code: string): RequestHandler {
+  return (_req, res, next) => {
+    const { used_heap_size, heap_size_limit } = getHeapStatistics();
+    if (used_heap_size / heap_size_limit > maxHeapRatio) {
+      res.setHeader('retry-after', '5');
+      res.status(503).json({ error: { code, message: 'memory pressure: try again later' } });
+      return;
+    }
+    next();
   };
 }

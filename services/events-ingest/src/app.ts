@@ -1,0 +1,74 @@
+import { memoryGuard } from '@org/service-kit';
+import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
+import { IngestError, type IngestErrorCode } from './errors.js';
+import { type Ingestor, parseBatch } from './ingest.js';
+
+export interface AppOptions {
+  ingestor: Ingestor;
+  bodyLimit: number;
+  maxEventsPerBatch: number;
+  maxHeapRatio: number;
+  before?: RequestHandler[];
+  metrics: RequestHandler;
+  health: RequestHandler;
+  memory: RequestHandler;
+  onError: (error: unknown, fields: Record<string, unknown>) => void;
+}
+
+const STATUS: Partial<Record<IngestErrorCode, number>> = {
+  ORG_INGEST_INVALID_INPUT: 400,
+  ORG_INGEST_BODY_TOO_LARGE: 413,
+  ORG_INGEST_BUSY: 503,
+  ORG_INGEST_SHUTTING_DOWN: 503,
+  ORG_INGEST_NOT_FOUND: 404,
+};
+
+export function createApp(options: AppOptions): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  for (const handler of options.before ?? []) app.use(handler);
+  app.get('/health', options.health);
+  app.get('/metrics', options.metrics);
+  app.get('/memory', options.memory);
+  app.use(memoryGuard(options.maxHeapRatio, 'ORG_INGEST_BUSY'));
+  app.use(express.json({ limit: options.bodyLimit }));
+  app.post('/events', async (req, res) => {
+    const rows = parseBatch(req.body, options.maxEventsPerBatch);
+    const accepted = await options.ingestor.accept(rows);
+    res.status(202).json({ accepted });
+  });
+  app.use((_req, res) => {
+    res.status(404).json({ error: { code: 'ORG_INGEST_NOT_FOUND', message: 'no such route' } });
+  });
+  const onError: ErrorRequestHandler = (error: unknown, req, res, _next) => {
+    let status = 500;
+    let body: { code: string; message: string; details?: unknown } = {
+      code: 'ORG_INGEST_INTERNAL',
+      message: 'internal error',
+    };
+    const e = error as { type?: string; status?: number };
+    if (error instanceof IngestError) {
+      status = STATUS[error.code] ?? 500;
+      body = {
+        code: error.code,
+        message: error.message,
+        ...(error.details ? { details: error.details } : {}),
+      };
+    } else if (e.type === 'entity.too.large') {
+      status = 413;
+      body = { code: 'ORG_INGEST_BODY_TOO_LARGE', message: 'request body too large' };
+    } else if (e.type === 'entity.parse.failed' || e.status === 400 || e.status === 415) {
+      status = 400;
+      body = { code: 'ORG_INGEST_INVALID_INPUT', message: 'body is not valid JSON' };
+    }
+    if (status >= 500 && status !== 503) options.onError(error, { method: req.method, path: req.path });
+    if (status === 503) res.setHeader('retry-after', '1');
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    res.status(status).json({ error: body });
+  };
+  app.use(onError);
+  return app;
+}

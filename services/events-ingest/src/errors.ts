@@ -1,0 +1,20 @@
+import { OrgError } from '@org/shared-lifecycle';
+
+/** Codes of the events-ingest service. Each is documented in README.md; HTTP errors carry the code. */
+export const INGEST_ERROR_CODES = {
+  ORG_INGEST_INVALID_INPUT:
+    'The batch failed validation (400); nothing of it was accepted; details.problems lists the problems.',
+  ORG_INGEST_BODY_TOO_LARGE: 'The request body is larger than BODY_LIMIT (413).',
+  ORG_INGEST_BUSY:
+    'The write queue has no room for the whole batch (503, Retry-After); nothing of it was accepted.',
+  ORG_INGEST_SHUTTING_DOWN: 'The service is stopping (503); nothing of the batch was accepted.',
+  ORG_INGEST_NOT_FOUND: 'No such route (404).',
+  ORG_INGEST_UNAUTHORIZED: '/metrics needs `Authorization: Bearer <METRICS_TOKEN>` (401).',
+  ORG_INGEST_INTERNAL: 'An unexpected failure (500); the cause is logged, not returned.',
+  ORG_INGEST_CLEANUP_FAILED:
+    'A run of the stale-session cleanup job failed; reported on the error channel, retried next run.',
+} as const;
+
+export type IngestErrorCode = keyof typeof INGEST_ERROR_CODES;
+
+export class IngestError extends OrgError<IngestErrorCode> {}
