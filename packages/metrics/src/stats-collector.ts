@@ -1,0 +1,297 @@
+import { type ErrorReporter, report } from '@org/shared-lifecycle';
+import client from 'prom-client';
+import { MetricsError } from './errors.js';
+import { isValidLabelName, toSnakeCase } from './names.js';
+import { perScrape } from './per-scrape.js';
+
+/** What a package's stats() returns: numbers, booleans and nested records of them. */
+export type StatsValue = number | boolean | null | undefined | StatsSnapshot;
+export interface StatsSnapshot {
+  readonly [key: string]: StatsValue;
+}
+
+export interface CollectStatsOptions {
+  /**
+   * Dotted paths of cumulative fields (only ever grow): exported as counters named `…_total`.
+   * Everything else is a gauge. A path of a labelled record covers all of its keys ('dropped').
+   */
+  counters?: readonly string[];
+  /**
+   * Dotted paths of records whose keys are label values, with the label name:
+   * `{ dropped: 'reason' }` turns `dropped: { overflow: 3 }` into `…_dropped_total{reason="overflow"} 3`.
+   * Records not named here are flattened into metric names (`pool: { used: 1 }` → `…_pool_used`).
+   */
+  labels?: Readonly<Record<string, string>>;
+  /** HELP text by dotted path. Default: "<prefix> stats(): <path>". */
+  help?: Readonly<Record<string, string>>;
+  /** Most series one scrape takes from this source; the rest are left out and reported. Default: maxLabelSets. */
+  maxSeries?: number;
+}
+
+/** The handle collectStats() returns. */
+export interface StatsCollector {
+  readonly prefix: string;
+  /** Names of the metric families registered so far. */
+  readonly families: readonly string[];
+  /** Series dropped because the snapshot was invalid or too large, and source() failures, so far. */
+  readonly failures: number;
+  /** Unregisters the families; the source is not called again. Idempotent. */
+  remove(): void;
+}
+
+interface Sample {
+  labels: Record<string, string>;
+  value: number;
+}
+
+interface Family {
+  type: 'counter' | 'gauge';
+  help: string;
+  labelNames: string[];
+  samples: Sample[];
+}
+
+const MAX_DEPTH = 8;
+
+/** @internal Owned by a Metrics instance; see Metrics.collectStats(). */
+export class StatsCollectorImpl implements StatsCollector {
+  readonly prefix: string;
+  readonly #namePrefix: string;
+  readonly #registry: client.Registry;
+  readonly #onError: ErrorReporter;
+  readonly #defaultMaxSeries: number;
+  readonly #registered = new Map<string, client.Counter<string> | client.Gauge<string>>();
+  readonly #conflicts = new Set<string>();
+  #source: () => StatsSnapshot;
+  #options: CollectStatsOptions;
+  #counters: ReadonlySet<string>;
+  #failures = 0;
+  #removed = false;
+  readonly #read = perScrape(() => this.#walkSource());
+
+  constructor(
+    registry: client.Registry,
+    namePrefix: string,
+    prefix: string,
+    source: () => StatsSnapshot,
+    options: CollectStatsOptions,
+    onError: ErrorReporter,
+    defaultMaxSeries: number,
+  ) {
+    this.#registry = registry;
+    this.prefix = prefix;
+    this.#namePrefix = `${namePrefix}${toSnakeCase(prefix)}`;
+    this.#onError = onError;
+    this.#defaultMaxSeries = defaultMaxSeries;
+    this.#source = source;
+    this.#options = options;
+    this.#counters = new Set(options.counters ?? []);
+  }
+
+  get families(): readonly string[] {
+    return [...this.#registered.keys()];
+  }
+
+  get failures(): number {
+    return this.#failures;
+  }
+
+  /** Replaces the source (hot reload: the same producer re-created). */
+  update(source: () => StatsSnapshot, options: CollectStatsOptions): void {
+    this.#source = source;
+    this.#options = options;
+    this.#counters = new Set(options.counters ?? []);
+  }
+
+  /** Reads the source and registers families it has not seen before. Called before each render. */
+  discover(): void {
+    if (this.#removed) return;
+    for (const [name, family] of this.#read()) {
+      if (!this.#registered.has(name)) this.#register(name, family);
+    }
+  }
+
+  remove(): void {
+    if (this.#removed) return;
+    this.#removed = true;
+    for (const name of this.#registered.keys()) this.#registry.removeSingleMetric(name);
+    this.#registered.clear();
+  }
+
+  #register(name: string, family: Family): void {
+    const collector = this;
+    const config = {
+      name,
+      help: family.help,
+      labelNames: family.labelNames,
+      registers: [] as client.Registry[],
+      collect(this: client.Counter<string> | client.Gauge<string>) {
+        collector.#fill(this, name);
+      },
+    };
+    if (this.#registry.getSingleMetric(name)) {
+      if (!this.#conflicts.has(name)) {
+        this.#conflicts.add(name);
+        this.#fail(`metric name ${name} is already used by another metric; the stats field is left out`, {
+          metric: name,
+        });
+      }
+      return;
+    }
+    const metric = family.type === 'counter' ? new client.Counter(config) : new client.Gauge(config);
+    this.#registry.registerMetric(metric);
+    this.#registered.set(name, metric);
+  }
+
+  #fill(metric: client.Counter<string> | client.Gauge<string>, name: string): void {
+    metric.reset();
+    if (this.#removed) return;
+    const family = this.#read().get(name);
+    if (!family) return;
+    const registeredNames = (metric as unknown as { labelNames: string[] }).labelNames;
+    for (const sample of family.samples) {
+      if (!Object.keys(sample.labels).every((label) => registeredNames.includes(label))) {
+        this.#fail(`stats field ${name} changed its labels; the series is left out`, { metric: name });
+        continue;
+      }
+      if (metric instanceof client.Counter) metric.inc(sample.labels, sample.value);
+      else metric.set(sample.labels, sample.value);
+    }
+  }
+
+  #walkSource(): Map<string, Family> {
+    const families = new Map<string, Family>();
+    if (this.#removed) return families;
+    let snapshot: unknown;
+    try {
+      snapshot = this.#source();
+    } catch (error) {
+      this.#fail(`stats() of ${this.prefix} threw`, {}, error);
+      return families;
+    }
+    if (typeof snapshot !== 'object' || snapshot === null || Array.isArray(snapshot)) {
+      this.#fail(
+        `stats() of ${this.prefix} returned ${Array.isArray(snapshot) ? 'an array' : typeof snapshot}, not a record`,
+      );
+      return families;
+    }
+    const budget = { left: this.#options.maxSeries ?? this.#defaultMaxSeries, exceeded: false };
+    this.#walk(snapshot as StatsSnapshot, [], [], {}, false, families, budget, 0);
+    if (budget.exceeded) {
+      this.#fail(
+        `stats() of ${this.prefix} has more than ${this.#options.maxSeries ?? this.#defaultMaxSeries} series; the rest are left out`,
+      );
+    }
+    return families;
+  }
+
+  #walk(
+    value: StatsValue,
+    path: string[],
+    nameParts: string[],
+    labels: Record<string, string>,
+    afterLabel: boolean,
+    families: Map<string, Family>,
+    budget: { left: number; exceeded: boolean },
+    depth: number,
+  ): void {
+    if (value === null || value === undefined) return;
+    if (typeof value === 'number' || typeof value === 'boolean') {
+      this.#emit(
+        path,
+        nameParts,
+        labels,
+        typeof value === 'boolean' ? Number(value) : value,
+        families,
+        budget,
+      );
+      return;
+    }
+    if (typeof value !== 'object' || Array.isArray(value) || depth >= MAX_DEPTH) {
+      this.#fail(
+        `stats field ${path.join('.') || '(root)'} of ${this.prefix} is not a number, boolean or record`,
+      );
+      return;
+    }
+    const key = path.join('.');
+    const labelName = afterLabel ? undefined : this.#options.labels?.[key];
+    if (labelName !== undefined) {
+      if (!isValidLabelName(labelName) || labelName === 'le' || labelName === 'overflow') {
+        this.#fail(`label name ${JSON.stringify(labelName)} for stats field ${key} is invalid`);
+        return;
+      }
+      for (const [k, v] of Object.entries(value)) {
+        this.#walk(v, path, nameParts, { ...labels, [labelName]: k }, true, families, budget, depth + 1);
+      }
+      return;
+    }
+    for (const [k, v] of Object.entries(value)) {
+      const part = toSnakeCase(k);
+      if (part === '') {
+        this.#fail(`stats field ${[...path, k].join('.')} of ${this.prefix} has no usable name`);
+        continue;
+      }
+      this.#walk(v, [...path, k], [...nameParts, part], labels, false, families, budget, depth + 1);
+    }
+  }
+
+  #emit(
+    path: string[],
+    nameParts: string[],
+    labels: Record<string, string>,
+    raw: number,
+    families: Map<string, Family>,
+    budget: { left: number; exceeded: boolean },
+  ): void {
+    const key = path.join('.');
+    const counter = this.#isCounter(path);
+    let value = raw;
+    let base = nameParts.length > 0 ? `${this.#namePrefix}_${nameParts.join('_')}` : this.#namePrefix;
+    // Prometheus wants base units: fooMs → foo_seconds.
+    if (base.endsWith('_ms')) {
+      base = `${base.slice(0, -3)}_seconds`;
+      value = raw / 1000;
+    }
+    if (counter && base.endsWith('_total')) base = base.slice(0, -6);
+    const name = counter ? `${base}_total` : base;
+    if (counter ? !(value >= 0 && value < Number.POSITIVE_INFINITY) : Number.isNaN(value)) {
+      this.#fail(
+        `stats field ${key} of ${this.prefix} is ${String(raw)}, not a valid ${counter ? 'counter' : 'gauge'} value`,
+      );
+      return;
+    }
+    if (budget.left <= 0) {
+      budget.exceeded = true;
+      return;
+    }
+    budget.left--;
+    let family = families.get(name);
+    if (!family) {
+      family = {
+        type: counter ? 'counter' : 'gauge',
+        help: this.#options.help?.[key] ?? `${this.prefix} stats(): ${key || this.prefix}`,
+        labelNames: Object.keys(labels),
+        samples: [],
+      };
+      families.set(name, family);
+    }
+    family.samples.push({ labels, value });
+  }
+
+  #isCounter(path: string[]): boolean {
+    for (let i = path.length; i > 0; i--) if (this.#counters.has(path.slice(0, i).join('.'))) return true;
+    return false;
+  }
+
+  #fail(message: string, details: Record<string, unknown> = {}, cause?: unknown): void {
+    this.#failures++;
+    report(
+      this.#onError,
+      new MetricsError('ORG_METRICS_STATS_FAILED', message, {
+        details: { collector: this.prefix, ...details },
+        ...(cause === undefined ? {} : { cause }),
+      }),
+      { source: `metrics.collectStats(${this.prefix})` },
+    );
+  }
+}
