@@ -29,7 +29,22 @@ export interface AppOptions {
 /** The database seen by one request: writes on the primary, reads routed with the request as context. */
 function ordersDb(database: DatabaseLike, context: object): OrdersDb {
   return {
-    write: (work) => database.transaction(work, context),
+    async write(work) {
+      // The database classifies what a transaction throws; keep our own typed errors as they are.
+      let domainError: OrdersError | undefined;
+      try {
+        return await database.transaction(async (trx) => {
+          try {
+            return await work(trx);
+          } catch (error) {
+            if (error instanceof OrdersError) domainError = error;
+            throw error;
+          }
+        }, context);
+      } catch (error) {
+        throw domainError ?? error;
+      }
+    },
     async read(work) {
       const knex = database.read(context);
       return { result: await work(knex), node: knex === database.primary ? 'primary' : 'replica' };

@@ -1,0 +1,59 @@
+// Test helpers: a database of its own on the repo's PostgreSQL harness (primary + streaming replica).
+import pg from 'pg';
+
+export interface HarnessUrls {
+  primary: string;
+  replica: string;
+}
+
+/** DATABASE_URL / DATABASE_REPLICA_URLS from the harness, pointed at a database of this test file. */
+export async function harnessDatabase(name: string): Promise<HarnessUrls> {
+  const primary = process.env.DATABASE_URL;
+  const replica = process.env.DATABASE_REPLICA_URLS?.split(',')[0];
+  if (!primary || !replica) {
+    throw new Error(
+      'end-to-end tests need the PostgreSQL harness: run `bash scripts/pg-harness.sh start` and ' +
+        '`eval "$(bash scripts/pg-harness.sh env)"` (DATABASE_URL and DATABASE_REPLICA_URLS are not set)',
+    );
+  }
+  const client = new pg.Client(primary);
+  await client.connect();
+  try {
+    await client.query(`drop database if exists ${name} with (force)`);
+    await client.query(`create database ${name}`);
+  } finally {
+    await client.end();
+  }
+  const swap = (url: string) => {
+    const u = new URL(url);
+    u.pathname = `/${name}`;
+    return u.toString();
+  };
+  return { primary: swap(primary), replica: swap(replica) };
+}
+
+export async function sql<T = Record<string, unknown>>(
+  url: string,
+  text: string,
+  values: unknown[] = [],
+): Promise<T[]> {
+  const client = new pg.Client(url);
+  await client.connect();
+  try {
+    return (await client.query(text, values)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}
+
+export async function until(
+  check: () => Promise<boolean> | boolean,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

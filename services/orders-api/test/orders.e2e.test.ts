@@ -1,0 +1,221 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { loadConfig } from '@org/service-kit';
+import { activeResources, resourcesAddedSince, undocumentedCodes } from '@org/shared-lifecycle/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ordersApiSpecs } from '../src/config.js';
+import { ORDERS_ERROR_CODES } from '../src/errors.js';
+import { type RunningOrdersApi, startOrdersApi } from '../src/service.js';
+import { type HarnessUrls, harnessDatabase, sql, until } from './harness.js';
+
+let urls: HarnessUrls;
+let api: RunningOrdersApi;
+const logs: string[] = [];
+let before: Record<string, number>;
+
+const order = {
+  customerId: 'cust-1',
+  items: [
+    { sku: 'A-1', quantity: 2, unitPriceCents: 250 },
+    { sku: 'B-2', quantity: 1, unitPriceCents: 1000 },
+  ],
+};
+
+async function post(path: string, body: unknown) {
+  const res = await fetch(`${api.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return { status: res.status, headers: res.headers, body: (await res.json()) as Record<string, any> };
+}
+
+async function get(path: string) {
+  const res = await fetch(`${api.url}${path}`);
+  const text = await res.text();
+  return {
+    status: res.status,
+    headers: res.headers,
+    text,
+    body: (text.startsWith('{') ? JSON.parse(text) : null) as any,
+  };
+}
+
+beforeAll(async () => {
+  urls = await harnessDatabase('orders_api_e2e');
+  before = activeResources();
+  const config = loadConfig(ordersApiSpecs, {
+    PORT: '0',
+    DATABASE_URL: urls.primary,
+    DATABASE_REPLICA_URLS: urls.replica,
+    REPLICA_MAX_LAG_SECONDS: '1',
+    REPLICA_POLL_INTERVAL_MS: '100',
+    PAGE_SIZE_MAX: '50',
+    BODY_LIMIT: '64kb',
+  });
+  api = await startOrdersApi(config, { write: (line) => logs.push(line) });
+});
+
+afterAll(async () => {
+  await sql(urls.replica, 'select pg_wal_replay_resume()').catch(() => {});
+  const result = await api?.close();
+  expect(result?.code).toBe(0);
+  // undici (fetch) keeps a 1 s housekeeping timer while it has recent work; let it lapse.
+  await until(
+    () => Object.keys(resourcesAddedSince(before)).length === 0,
+    5000,
+    'resources to be released',
+  ).catch(() => {});
+  expect(resourcesAddedSince(before)).toEqual({});
+});
+
+describe('orders-api against the PostgreSQL harness', () => {
+  it('creates an order on the primary and reads it back over HTTP', async () => {
+    const created = await post('/orders', order);
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({
+      customerId: 'cust-1',
+      status: 'pending',
+      totalCents: 1500,
+      currency: 'EUR',
+    });
+    expect(created.headers.get('location')).toBe(`/orders/${created.body.id}`);
+    const rows = await sql(urls.primary, 'select count(*)::int as n from order_items where order_id = $1', [
+      created.body.id,
+    ]);
+    expect(rows[0]?.n).toBe(2);
+    await until(
+      async () => (await get(`/orders/${created.body.id}`)).status === 200,
+      5000,
+      'replica to replay the order',
+    );
+    const read = await get(`/orders/${created.body.id}`);
+    expect(read.body).toEqual(created.body);
+  });
+
+  it('serves reads from the replica when it is fresh and from the primary while replay is paused', async () => {
+    await until(
+      async () => (await get('/orders?limit=1')).headers.get('x-served-by') === 'replica',
+      5000,
+      'a fresh replica',
+    );
+    await sql(urls.replica, 'select pg_wal_replay_pause()');
+    try {
+      const created = await post('/orders', order);
+      await until(
+        async () => (await get('/orders?limit=1')).headers.get('x-served-by') === 'primary',
+        8000,
+        'routing to primary',
+      );
+      const read = await get(`/orders/${created.body.id}`);
+      expect(read.status).toBe(200);
+      expect(read.headers.get('x-served-by')).toBe('primary');
+      // The replica really is behind: the order is not there.
+      expect(await sql(urls.replica, 'select id from orders where id = $1', [created.body.id])).toEqual([]);
+    } finally {
+      await sql(urls.replica, 'select pg_wal_replay_resume()');
+    }
+    await until(
+      async () => (await get('/orders?limit=1')).headers.get('x-served-by') === 'replica',
+      8000,
+      'replica again',
+    );
+  });
+
+  it('pages with a cursor, newest first, and rejects a limit above the hard maximum', async () => {
+    for (let i = 0; i < 5; i++) await post('/orders', { ...order, customerId: 'pager' });
+    await until(
+      async () =>
+        (await sql(urls.replica, "select count(*)::int as n from orders where customer_id = 'pager'"))[0]
+          ?.n === 5,
+      5000,
+      'the replica to replay the pager orders',
+    );
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await get(`/orders?customerId=pager&limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(page.status).toBe(200);
+      expect(page.body.orders.length).toBeLessThanOrEqual(2);
+      seen.push(...page.body.orders.map((o: { id: string }) => o.id));
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    expect(seen).toHaveLength(5);
+    expect([...seen].sort((a, b) => Number(b) - Number(a))).toEqual(seen);
+    const tooMany = await get('/orders?limit=51');
+    expect(tooMany.status).toBe(400);
+    expect(tooMany.body.error.code).toBe('ORG_ORDERS_INVALID_INPUT');
+    expect((await get('/orders?cursor=nonsense')).status).toBe(400);
+  });
+
+  it('answers bad input with typed errors listing every problem', async () => {
+    const bad = await post('/orders', {
+      customerId: '',
+      items: [{ sku: 'x', quantity: 0, unitPriceCents: -1 }],
+      extra: 1,
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.code).toBe('ORG_ORDERS_INVALID_INPUT');
+    expect(bad.body.error.details.problems.map((p: { field: string }) => p.field).sort()).toEqual(
+      ['customerId', 'extra', 'items[0].quantity', 'items[0].unitPriceCents'].sort(),
+    );
+    expect((await post('/orders', '{not json')).body.error.code).toBe('ORG_ORDERS_INVALID_INPUT');
+    const big = await post('/orders', { customerId: 'x', items: [], pad: 'x'.repeat(70 * 1024) });
+    expect(big.status).toBe(413);
+    expect(big.body.error.code).toBe('ORG_ORDERS_BODY_TOO_LARGE');
+    expect((await get('/orders/999999999')).body.error.code).toBe('ORG_ORDERS_NOT_FOUND');
+  });
+
+  it('changes status along the allowed transitions only', async () => {
+    const created = await post('/orders', order);
+    const patch = (status: string) =>
+      fetch(`${api.url}/orders/${created.body.id}/status`, {
+        method: 'PATCH',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ status }),
+      }).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
+    expect((await patch('paid')).body.status).toBe('paid');
+    const invalid = await patch('pending');
+    expect(invalid.status).toBe(409);
+    expect(invalid.body.error.code).toBe('ORG_ORDERS_INVALID_TRANSITION');
+  });
+
+  it('serves /health, /memory and a /metrics page that passes promtool check metrics', async () => {
+    const health = await get('/health');
+    expect(health.status).toBe(200);
+    expect(health.body.status).toBe('ok');
+    const memory = await get('/memory');
+    expect(memory.body.heapUsed).toBeGreaterThan(0);
+    expect(memory.body.heapLimit).toBeGreaterThan(memory.body.heapUsed);
+    const metrics = await get('/metrics');
+    expect(metrics.text).toContain('orders_api_http_requests_total');
+    const out = execFileSync('promtool', ['check', 'metrics'], { input: metrics.text, encoding: 'utf8' });
+    expect(out).not.toMatch(/error/i);
+  });
+
+  it('documents every error code in the README', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    expect(undocumentedCodes(readme, Object.keys(ORDERS_ERROR_CODES))).toEqual([]);
+  });
+});
+
+describe('memory guard', () => {
+  it('answers 503 when forced by a heap ratio below the current use, and still serves /health', async () => {
+    const config = loadConfig(ordersApiSpecs, {
+      PORT: '0',
+      DATABASE_URL: urls.primary,
+      MEMORY_GUARD_MAX_HEAP_RATIO: '0.0001',
+      MIGRATE_ON_START: 'false',
+    });
+    const forced = await startOrdersApi(config, { write: () => {} });
+    try {
+      const res = await fetch(`${forced.url}/orders`);
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBe('5');
+      expect(((await res.json()) as any).error.code).toBe('ORG_ORDERS_UNAVAILABLE');
+      expect((await fetch(`${forced.url}/health`)).status).toBe(200);
+    } finally {
+      expect((await forced.close()).code).toBe(0);
+    }
+  });
+});
