@@ -1,1 +1,16 @@
-export {};
+export {
+  createLogger,
+  type FileOptions,
+  type Logger,
+  type LoggerOptions,
+  type LoggerStats,
+} from './create-logger.js';
+export { ECS_VERSION, type ServiceInfo } from './ecs-format.js';
+export { LOGGER_ERROR_CODES, LoggerError, type LoggerErrorCode } from './errors.js';
+export {
+  ElasticsearchTransport,
+  type ElasticsearchTransportOptions,
+  type ElasticsearchTransportStats,
+} from './es-transport.js';
+export { LEVELS, type Level, resolveLevel } from './level.js';
+export { DEFAULT_REDACT_KEYS, REDACTED } from './sanitize.js';

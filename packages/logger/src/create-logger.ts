@@ -1,0 +1,369 @@
+import {
+  CloseOnce,
+  checkNumber,
+  type ErrorReporter,
+  ListenerGroup,
+  report,
+  stderrReporter,
+} from '@org/shared-lifecycle';
+import winston from 'winston';
+import type TransportStream from 'winston-transport';
+import {
+  type EcsFormatOptions,
+  ecsLine,
+  type InfoLike,
+  kArgs,
+  kSkipKeys,
+  LEVEL,
+  type ServiceInfo,
+  setEcsLine,
+} from './ecs-format.js';
+import { LoggerError } from './errors.js';
+import {
+  ElasticsearchTransport,
+  type ElasticsearchTransportOptions,
+  type ElasticsearchTransportStats,
+} from './es-transport.js';
+import { LEVELS, resolveLevel } from './level.js';
+import { DEFAULT_REDACT_KEYS } from './sanitize.js';
+
+export interface FileOptions {
+  filename: string;
+  /** Rotate at this size. Default 10 MiB. */
+  maxSizeBytes?: number;
+  /** Keep this many files. Default 5. */
+  maxFiles?: number;
+  level?: string;
+}
+
+export interface LoggerOptions {
+  service: ServiceInfo;
+  /** Default: LOG_LEVEL, else 'info' in production and 'debug' elsewhere. */
+  level?: string;
+  /** Ship to Elasticsearch; when absent, console only. */
+  elasticsearch?: ElasticsearchTransportOptions;
+  /** Keys (case-insensitive) whose values are replaced by '[REDACTED]'. Replaces the defaults; false: none. */
+  redact?: readonly string[] | false;
+  /** Per-entry cap in UTF-8 bytes; larger entries are truncated with a marker. Default 16 KiB. */
+  maxEntryBytes?: number;
+  /** The error channel for transport failures, drops and format errors. Default: one line on stderr. */
+  onError?: ErrorReporter;
+  /** JSON lines on stdout (true, default), on a given stream, or not at all (false). */
+  console?: boolean | { stream?: NodeJS.WritableStream; level?: string };
+  /** A size- and count-limited file transport; never added unless configured. */
+  file?: FileOptions;
+  /** Fields added to every entry. */
+  defaultMeta?: Record<string, unknown>;
+  /** Environment for LOG_LEVEL and NODE_ENV. Default process.env. */
+  env?: Record<string, string | undefined>;
+  /** Default deadline of shutdown(). Default 5000 ms. */
+  shutdownTimeoutMs?: number;
+  /** Clock (tests). Default Date.now. */
+  now?: () => number;
+}
+
+export interface LoggerStats {
+  level: string;
+  /** Entries accepted by the log methods. */
+  logged: number;
+  /** Entries whose formatting failed unexpectedly (a minimal entry was written instead). */
+  formatErrors: number;
+  /** Entries logged after shutdown() started (not written anywhere). */
+  droppedAfterShutdown: number;
+  closed: boolean;
+  /** The Elasticsearch transport's stats, undefined when there is none. */
+  elasticsearch: ElasticsearchTransportStats | undefined;
+}
+
+export type Logger = winston.Logger & {
+  stats(): LoggerStats;
+  /** Flushes and closes the Elasticsearch transport within the deadline, then closes winston. Idempotent; never rejects. */
+  shutdown(options?: { timeoutMs?: number }): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+  /** The Elasticsearch transport, when configured. */
+  readonly elasticsearch: ElasticsearchTransport | undefined;
+};
+
+export function createLogger(options: LoggerOptions): Logger {
+  if (options === null || typeof options !== 'object') {
+    throw new LoggerError('ORG_LOGGER_INVALID_OPTION', 'createLogger(options) needs an options object');
+  }
+  const service = options.service;
+  if (
+    service === null ||
+    typeof service !== 'object' ||
+    typeof service.name !== 'string' ||
+    service.name === ''
+  ) {
+    throw new LoggerError('ORG_LOGGER_INVALID_OPTION', 'service.name must be a non-empty string', {
+      details: { option: 'service.name' },
+    });
+  }
+  const env = options.env ?? process.env;
+  const environment = service.environment ?? env.NODE_ENV ?? 'development';
+  const production = environment === 'production';
+  const level = resolveLevel(options.level, env, production);
+  const onError = options.onError ?? stderrReporter;
+  const now = options.now ?? Date.now;
+  const maxEntryBytes = optionNumber('maxEntryBytes', options.maxEntryBytes ?? 16 * 1024, 256);
+  const redact = options.redact === false ? [] : (options.redact ?? DEFAULT_REDACT_KEYS);
+  if (!Array.isArray(redact) || redact.some((key) => typeof key !== 'string')) {
+    throw new LoggerError('ORG_LOGGER_INVALID_OPTION', 'redact must be an array of strings or false', {
+      details: { option: 'redact' },
+    });
+  }
+  const serviceInfo: ServiceInfo = { name: service.name, environment };
+  if (service.version !== undefined) serviceInfo.version = service.version;
+
+  let formatErrors = 0;
+  const formatOptions: EcsFormatOptions = {
+    service: serviceInfo,
+    redact: new Set(redact.map((key) => key.toLowerCase())),
+    maxDepth: 10,
+    maxMembers: 1000,
+    maxStringLength: maxEntryBytes,
+    maxEntryBytes,
+    now,
+    onFormatError: (error) => {
+      formatErrors++;
+      report(
+        onError,
+        new LoggerError('ORG_LOGGER_FORMAT_FAILED', 'formatting a log entry failed', { cause: error }),
+        {
+          source: 'logger.format',
+        },
+      );
+    },
+  };
+  const ecs = winston.format((info) => {
+    setEcsLine(info as Record<string | symbol, unknown>, ecsLine(info as InfoLike, formatOptions));
+    return info;
+  });
+
+  const transports: TransportStream[] = [];
+  const consoleOption = options.console ?? true;
+  if (consoleOption !== false) {
+    const consoleLevel = typeof consoleOption === 'object' ? consoleOption.level : undefined;
+    const stream = typeof consoleOption === 'object' ? consoleOption.stream : undefined;
+    transports.push(
+      stream
+        ? new winston.transports.Stream({ stream, ...(consoleLevel ? { level: consoleLevel } : {}) })
+        : new winston.transports.Console(consoleLevel ? { level: consoleLevel } : {}),
+    );
+  }
+  let fileTransport: TransportStream | undefined;
+  if (options.file !== undefined) {
+    const file = options.file;
+    if (typeof file.filename !== 'string' || file.filename === '') {
+      throw new LoggerError('ORG_LOGGER_INVALID_OPTION', 'file.filename must be a non-empty string', {
+        details: { option: 'file.filename' },
+      });
+    }
+    fileTransport = new winston.transports.File({
+      filename: file.filename,
+      maxsize: optionNumber('file.maxSizeBytes', file.maxSizeBytes ?? 10 * 1024 * 1024, 1024),
+      maxFiles: optionNumber('file.maxFiles', file.maxFiles ?? 5, 1),
+      tailable: true,
+      ...(file.level ? { level: file.level } : {}),
+    });
+    transports.push(fileTransport);
+  }
+  let es: ElasticsearchTransport | undefined;
+  if (options.elasticsearch !== undefined) {
+    es = new ElasticsearchTransport({
+      onError,
+      service: serviceInfo,
+      ...options.elasticsearch,
+      dataStream: { dataset: service.name, ...options.elasticsearch.dataStream },
+      maxEntryBytes: Math.max(options.elasticsearch.maxEntryBytes ?? 0, maxEntryBytes),
+    });
+    transports.push(es);
+  }
+
+  const logger = winston.createLogger({
+    level,
+    levels: winston.config.npm.levels,
+    format: ecs(),
+    transports,
+    exitOnError: false,
+  }) as Logger;
+
+  // winston re-emits transport errors on the logger: with this listener an unhandled 'error' is impossible.
+  const listeners = new ListenerGroup();
+  listeners.on(logger, 'error', (error: unknown) =>
+    report(onError, error, { source: 'logger', code: 'transport-error' }),
+  );
+
+  let logged = 0;
+  let droppedAfterShutdown = 0;
+  let closed = false;
+  const defaultMeta = options.defaultMeta;
+
+  function write(
+    self: winston.Logger,
+    levelName: string,
+    message: unknown,
+    args: unknown[],
+    skip?: Set<string>,
+  ) {
+    if (closed) {
+      droppedAfterShutdown++;
+      if (droppedAfterShutdown === 1) {
+        report(
+          onError,
+          new LoggerError('ORG_LOGGER_CLOSED', 'log call after shutdown(); entries are not written'),
+          {
+            source: 'logger',
+          },
+        );
+      }
+      return self;
+    }
+    try {
+      if (!self.isLevelEnabled(levelName)) return self;
+      logged++;
+      const info: InfoLike & Record<symbol, unknown> = { level: levelName, message };
+      info[LEVEL] = levelName;
+      if (defaultMeta !== undefined) args.unshift(defaultMeta);
+      if (args.length > 0) info[kArgs] = args;
+      if (skip !== undefined) info[kSkipKeys] = { arg: args[defaultMeta === undefined ? 0 : 1], keys: skip };
+      self.write(info);
+    } catch (error) {
+      formatErrors++;
+      report(
+        onError,
+        new LoggerError('ORG_LOGGER_FORMAT_FAILED', 'writing a log entry failed', { cause: error }),
+        {
+          source: 'logger',
+        },
+      );
+    }
+    return self;
+  }
+
+  const methods = logger as unknown as Record<string, unknown>;
+  for (const name of LEVELS) {
+    methods[name] = function (this: winston.Logger, message: unknown, ...args: unknown[]) {
+      if (args.length === 0 && isMessageObject(message)) {
+        return write(this, name, readMessage(message), [message], MESSAGE_KEYS);
+      }
+      return write(this, name, message, args);
+    };
+  }
+  methods.log = function (this: winston.Logger, first: unknown, message?: unknown, ...args: unknown[]) {
+    if (first !== null && typeof first === 'object') {
+      const levelName = readLevel(first);
+      return write(this, levelName, readMessage(first), [first], INFO_KEYS);
+    }
+    const levelName =
+      typeof first === 'string' && (LEVELS as readonly string[]).includes(first) ? first : 'info';
+    if (args.length === 0 && isMessageObject(message)) {
+      return write(this, levelName, readMessage(message), [message], MESSAGE_KEYS);
+    }
+    return write(this, levelName, message, args);
+  };
+
+  const lifecycle = new CloseOnce(
+    'Logger',
+    async (signal) => {
+      closed = true;
+      await es?.close({ timeoutMs: remaining(signal, deadlineAt) });
+      await endTransports(logger, fileTransport);
+      logger.close();
+      listeners.removeAll();
+      // After close, later errors of the (now unpiped) transports have nowhere to go but the channel.
+      listeners.on(logger, 'error', (error: unknown) => report(onError, error, { source: 'logger' }));
+    },
+    { defaultTimeoutMs: optionNumber('shutdownTimeoutMs', options.shutdownTimeoutMs ?? 5000, 0) },
+  );
+  let deadlineAt = Number.POSITIVE_INFINITY;
+  let shutdownPromise: Promise<void> | null = null;
+
+  Object.defineProperty(logger, 'elasticsearch', { value: es, enumerable: false });
+  logger.stats = (): LoggerStats => ({
+    level: logger.level,
+    logged,
+    formatErrors,
+    droppedAfterShutdown,
+    closed,
+    elasticsearch: es?.stats(),
+  });
+  logger.shutdown = ({ timeoutMs = lifecycle.defaultTimeoutMs }: { timeoutMs?: number } = {}) => {
+    if (shutdownPromise) return shutdownPromise;
+    deadlineAt = Date.now() + timeoutMs;
+    shutdownPromise = lifecycle.close({ timeoutMs }).catch((error: unknown) => {
+      report(onError, error, { source: 'logger.shutdown' });
+    });
+    return shutdownPromise;
+  };
+  logger[Symbol.asyncDispose] = () => logger.shutdown();
+  return logger;
+}
+
+const MESSAGE_KEYS = new Set(['message']);
+const INFO_KEYS = new Set(['message', 'level']);
+
+function isMessageObject(value: unknown): value is object {
+  if (value === null || typeof value !== 'object' || value instanceof Error) return false;
+  try {
+    return 'message' in value;
+  } catch {
+    return false;
+  }
+}
+
+function readMessage(value: object): unknown {
+  try {
+    return (value as { message?: unknown }).message;
+  } catch (error) {
+    return `[message getter threw: ${error instanceof Error ? error.message : 'unknown'}]`;
+  }
+}
+
+function readLevel(value: object): string {
+  try {
+    const level = (value as { level?: unknown }).level;
+    return typeof level === 'string' && (LEVELS as readonly string[]).includes(level) ? level : 'info';
+  } catch {
+    return 'info';
+  }
+}
+
+function remaining(signal: AbortSignal, deadlineAt: number): number {
+  if (signal.aborted) return 0;
+  return Number.isFinite(deadlineAt) ? Math.max(0, deadlineAt - Date.now()) : 5000;
+}
+
+/**
+ * Closes the file transport (if any): waits for its file to be open, unpipes it (winston-transport then
+ * calls its close(), which ends the stream and emits 'closed'), then waits for the descriptor to close.
+ */
+async function endTransports(logger: winston.Logger, file: TransportStream | undefined): Promise<void> {
+  if (file === undefined) return;
+  const internals = file as unknown as {
+    _opening?: boolean;
+    _dest?: NodeJS.WritableStream & { closed?: boolean };
+  };
+  if (internals._opening) await new Promise<void>((resolve) => file.once('open', () => resolve()));
+  const closed = new Promise<void>((resolve) => file.once('closed', () => resolve()));
+  logger.unpipe(file);
+  await closed;
+  const dest = internals._dest;
+  if (dest && dest.closed === false)
+    await new Promise<void>((resolve) => dest.once('close', () => resolve()));
+}
+
+function optionNumber(name: string, value: unknown, min: number): number {
+  try {
+    return checkNumber(name, value, { min });
+  } catch (error) {
+    throw new LoggerError(
+      'ORG_LOGGER_INVALID_OPTION',
+      error instanceof Error ? error.message : String(error),
+      {
+        cause: error,
+        details: { option: name, value },
+      },
+    );
+  }
+}

@@ -1,0 +1,261 @@
+import {
+  clip,
+  createSafeObject,
+  REDACTED,
+  redacts,
+  type SafeObject,
+  type SanitizeOptions,
+  sanitize,
+  sanitizeError,
+  TRUNCATED_MARKER,
+} from './sanitize.js';
+
+/** Where createLogger's log methods put the raw metadata arguments of a call (read by the format). */
+/** triple-beam's symbols (winston's): the formatted line and the level of an info. */
+export const MESSAGE: unique symbol = Symbol.for('message') as never;
+export const LEVEL: unique symbol = Symbol.for('level') as never;
+
+export const kArgs: unique symbol = Symbol.for('@org/shared-logger.args');
+/** Set on an info whose [MESSAGE] is an ECS JSON line made by this format (the transport reuses it). */
+export const kEcsLine: unique symbol = Symbol.for('@org/shared-logger.ecsLine');
+
+/** On an info whose first metadata argument also carried the message (and level): keys to leave out. */
+export const kSkipKeys: unique symbol = Symbol.for('@org/shared-logger.skipKeys');
+
+export const ECS_VERSION = '8.11.0';
+
+export interface ServiceInfo {
+  name: string;
+  version?: string;
+  environment?: string;
+}
+
+export interface EcsFormatOptions extends SanitizeOptions {
+  service: ServiceInfo;
+  /** Cap of one serialized entry in UTF-8 bytes; larger entries are truncated with a marker. */
+  maxEntryBytes: number;
+  now: () => number;
+  /** Called when formatting failed unexpectedly (a minimal entry is produced instead). */
+  onFormatError?: (error: unknown) => void;
+}
+
+/** Keys the format owns at the top level of a document; metadata with these keys goes under `extra`. */
+const RESERVED = new Set(['@timestamp', 'log.level', 'message', 'service', 'ecs.version', 'error', 'trace']);
+/** Keys of the info object that are winston's, not metadata. */
+const WINSTON_KEYS = new Set(['level', 'message', 'splat']);
+
+export interface InfoLike {
+  level?: unknown;
+  message?: unknown;
+  [key: string]: unknown;
+  [kArgs]?: unknown[];
+}
+
+interface Parts {
+  doc: SafeObject;
+  error: Error | undefined;
+  extra: SafeObject | undefined;
+  extraArgs: unknown[] | undefined;
+  traceId: string | undefined;
+}
+
+/**
+ * Builds the ECS JSON line for one winston info. Never throws: on an unexpected failure it returns a
+ * minimal entry that still carries the message.
+ */
+export function ecsLine(info: InfoLike, options: EcsFormatOptions): string {
+  try {
+    const line = JSON.stringify(buildDocument(info, options));
+    if (line.length * 3 <= options.maxEntryBytes) return line;
+    const bytes = Buffer.byteLength(line);
+    return bytes <= options.maxEntryBytes ? line : truncate(info, line, bytes, options);
+  } catch (error) {
+    options.onFormatError?.(error);
+    return fallbackLine(info, options, error);
+  }
+}
+
+export function buildDocument(info: InfoLike, options: EcsFormatOptions): SafeObject {
+  const level = typeof info.level === 'string' ? info.level : String(info.level);
+  const doc = createSafeObject();
+  doc['@timestamp'] = new Date(options.now()).toISOString();
+  doc['log.level'] = level;
+  const parts: Parts = { doc, error: undefined, extra: undefined, extraArgs: undefined, traceId: undefined };
+  const message = info.message;
+  if (typeof message === 'string') {
+    doc.message = clip(message, options.maxStringLength);
+  } else if (message instanceof Error) {
+    parts.error = message;
+    doc.message = clip(String(message.message), options.maxStringLength);
+  } else {
+    const safe = sanitize(message, options);
+    doc.message = typeof safe === 'string' ? safe : safe === undefined ? '' : JSON.stringify(safe);
+  }
+  doc.service = serviceObject(options.service);
+  doc['ecs.version'] = ECS_VERSION;
+
+  for (const key of Object.keys(info)) {
+    if (WINSTON_KEYS.has(key)) continue;
+    addField(parts, key, info[key], options);
+  }
+  const args = info[kArgs];
+  const skip = (info as Record<symbol, unknown>)[kSkipKeys] as
+    | { arg: unknown; keys: Set<string> }
+    | undefined;
+  if (args !== undefined) {
+    for (const arg of args) {
+      if (arg instanceof Error) {
+        if (parts.error === undefined) parts.error = arg;
+        else pushExtraArg(parts, sanitizeError(arg, options));
+      } else if (arg !== null && typeof arg === 'object' && !Array.isArray(arg) && !Buffer.isBuffer(arg)) {
+        for (const key of Object.keys(arg)) {
+          if (skip !== undefined && skip.arg === arg && skip.keys.has(key)) continue;
+          addField(parts, key, readMember(arg, key), options, [arg]);
+        }
+      } else if (arg !== undefined) {
+        pushExtraArg(parts, sanitize(arg, options));
+      }
+    }
+  }
+  if (parts.error !== undefined) doc.error = sanitizeError(parts.error, options);
+  if (parts.traceId !== undefined) {
+    const trace = createSafeObject();
+    trace.id = parts.traceId;
+    doc.trace = trace;
+  }
+  if (parts.extraArgs !== undefined) extraOf(parts).args = parts.extraArgs;
+  if (parts.extra !== undefined) doc.extra = parts.extra;
+  return doc;
+}
+
+function addField(
+  parts: Parts,
+  key: string,
+  value: unknown,
+  options: EcsFormatOptions,
+  seen: object[] = [],
+): void {
+  if (redacts(key, options)) {
+    setField(parts, key, REDACTED);
+    return;
+  }
+  if ((key === 'error' || key === 'err') && value instanceof Error && parts.error === undefined) {
+    parts.error = value;
+    return;
+  }
+  if ((key === 'traceId' || key === 'trace_id' || key === 'trace.id') && typeof value === 'string') {
+    parts.traceId = value;
+    return;
+  }
+  if (key === 'trace' && value !== null && typeof value === 'object') {
+    const id = readMember(value, 'id');
+    if (typeof id === 'string') parts.traceId = id;
+    return;
+  }
+  const safe = sanitize(value, options, seen);
+  if (safe !== undefined) setField(parts, key, safe);
+}
+
+function setField(parts: Parts, key: string, value: unknown): void {
+  if (RESERVED.has(key)) extraOf(parts)[key] = value;
+  else parts.doc[key] = value;
+}
+
+function pushExtraArg(parts: Parts, value: unknown): void {
+  if (parts.extraArgs === undefined) parts.extraArgs = [];
+  parts.extraArgs.push(value);
+}
+
+function extraOf(parts: Parts): SafeObject {
+  if (parts.extra === undefined) parts.extra = createSafeObject();
+  return parts.extra;
+}
+
+function readMember(object: object, key: string): unknown {
+  try {
+    return (object as Record<string, unknown>)[key];
+  } catch (error) {
+    return `[Getter threw: ${error instanceof Error ? error.message : 'unknown error'}]`;
+  }
+}
+
+function serviceObject(service: ServiceInfo): SafeObject {
+  const out = createSafeObject();
+  out.name = service.name;
+  if (service.version !== undefined) out.version = service.version;
+  if (service.environment !== undefined) out.environment = service.environment;
+  return out;
+}
+
+/**
+ * An entry over the cap keeps its ECS core (time, level, service, trace, error type) and as much of
+ * its message and of the original line as fits, marked with log.truncated and log.original_bytes.
+ */
+function truncate(info: InfoLike, line: string, bytes: number, options: EcsFormatOptions): string {
+  const full = JSON.parse(line) as SafeObject;
+  const core = createSafeObject();
+  for (const key of ['@timestamp', 'log.level', 'service', 'ecs.version', 'trace']) {
+    if (full[key] !== undefined) core[key] = full[key];
+  }
+  core['log.truncated'] = true;
+  core['log.original_bytes'] = bytes;
+  const error = full.error as SafeObject | undefined;
+  const message = typeof full.message === 'string' ? full.message : '';
+  const stack = typeof error?.stack_trace === 'string' ? error.stack_trace : undefined;
+  let budget = options.maxEntryBytes - Buffer.byteLength(JSON.stringify(core)) - 200;
+  for (let attempt = 0; attempt < 6 && budget > 0; attempt++) {
+    const doc = Object.assign(createSafeObject(), core);
+    doc.message = cutBytes(message, Math.floor(budget / 2));
+    if (error !== undefined) {
+      const e = createSafeObject();
+      e.type = error.type;
+      e.message = cutBytes(String(error.message ?? ''), Math.floor(budget / 8));
+      if (stack !== undefined) e.stack_trace = cutBytes(stack, Math.floor(budget / 8));
+      doc.error = e;
+    }
+    doc['log.original'] = cutBytes(line, Math.floor(budget / (error === undefined ? 2 : 4)));
+    const out = JSON.stringify(doc);
+    const outBytes = Buffer.byteLength(out);
+    if (outBytes <= options.maxEntryBytes) return out;
+    budget -= (outBytes - options.maxEntryBytes) * 2 + 64;
+  }
+  core.message = TRUNCATED_MARKER;
+  const minimal = JSON.stringify(core);
+  return Buffer.byteLength(minimal) <= options.maxEntryBytes
+    ? minimal
+    : fallbackLine(info, options, undefined);
+}
+
+/** Cuts a string to at most maxBytes of UTF-8 (marker included) without splitting a character. */
+export function cutBytes(text: string, maxBytes: number): string {
+  if (Buffer.byteLength(text) <= maxBytes) return text;
+  const room = maxBytes - Buffer.byteLength(TRUNCATED_MARKER);
+  if (room <= 0) return TRUNCATED_MARKER;
+  let cut = Buffer.from(text).subarray(0, room).toString();
+  if (cut.endsWith('\uFFFD')) cut = cut.slice(0, -1);
+  return cut + TRUNCATED_MARKER;
+}
+
+function fallbackLine(info: InfoLike, options: EcsFormatOptions, error: unknown): string {
+  let message: string;
+  try {
+    message = typeof info.message === 'string' ? info.message : String(info.message);
+  } catch {
+    message = '[unprintable message]';
+  }
+  const doc = {
+    '@timestamp': new Date(options.now()).toISOString(),
+    'log.level': typeof info.level === 'string' ? info.level : 'info',
+    message: cutBytes(message, Math.max(64, Math.floor(options.maxEntryBytes / 2))),
+    service: { name: options.service.name },
+    'log.format_error':
+      error instanceof Error ? error.message : error === undefined ? 'entry too large' : 'unknown',
+  };
+  return JSON.stringify(doc);
+}
+
+/** Marks an info as carrying our ECS line in [MESSAGE]. */
+export function setEcsLine(info: Record<string | symbol, unknown>, line: string): void {
+  info[MESSAGE] = line;
+  info[kEcsLine] = true;
+}
