@@ -24,6 +24,8 @@ export async function startServer(listener: RequestListener): Promise<TestServer
     async [Symbol.asyncDispose]() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      // Handles finish closing in the close phase of a later turn of the loop.
+      for (let i = 0; i < 3; i++) await new Promise((resolve) => setTimeout(resolve, 1));
     },
   };
 }
@@ -87,8 +89,8 @@ export function drain(url: string): Promise<{ status: number; bytes: number }> {
       res.on('data', (chunk: Buffer) => {
         bytes += chunk.length;
       });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, bytes }));
       res.on('error', reject);
+      req.on('close', () => resolve({ status: res.statusCode ?? 0, bytes }));
     });
     req.on('error', reject);
   });
