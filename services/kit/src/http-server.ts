@@ -37,6 +37,8 @@ export class HttpServer extends Resource {
   // Kept by reference and removed on close (ListenerGroup's ListenerTarget type does not accept http.Server).
   readonly #onRequest = (_req: IncomingMessage, res: ServerResponse): void => this.#track(res);
   #inFlight = 0;
+  // Responses in flight (removed when each closes), so draining can mark them Connection: close.
+  readonly #open = new Set<ServerResponse>();
   #requests = 0;
   #draining = false;
   #idle: (() => void) | null = null;
@@ -59,6 +61,7 @@ export class HttpServer extends Resource {
     try {
       http.server.listen(options.port, options.host);
       await once(http.server, 'listening');
+      void http.url;
     } catch (error) {
       http.server.off('request', http.#onRequest);
       throw new ServiceError(
@@ -79,6 +82,13 @@ export class HttpServer extends Resource {
 
   /** http://host:port/ as clients reach it (0.0.0.0 and :: are shown as 127.0.0.1). */
   get url(): string {
+    this.#url ??= this.#computeUrl();
+    return this.#url;
+  }
+
+  #url: string | undefined;
+
+  #computeUrl(): string {
     const { address, port, family } = this.address;
     const host =
       address === '0.0.0.0' || address === '::' ? '127.0.0.1' : family === 'IPv6' ? `[${address}]` : address;
@@ -92,9 +102,11 @@ export class HttpServer extends Resource {
   #track(res: ServerResponse): void {
     this.#inFlight++;
     this.#requests++;
+    this.#open.add(res);
     if (this.#draining) res.setHeader('connection', 'close');
     res.once('close', () => {
       this.#inFlight--;
+      this.#open.delete(res);
       if (this.#draining) {
         this.server.closeIdleConnections();
         if (this.#inFlight === 0) this.#idle?.();
@@ -104,6 +116,7 @@ export class HttpServer extends Resource {
 
   protected override async onClose(signal: AbortSignal): Promise<void> {
     this.#draining = true;
+    for (const res of this.#open) if (!res.headersSent) res.setHeader('connection', 'close');
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeIdleConnections();
     const cut = () => this.server.closeAllConnections();

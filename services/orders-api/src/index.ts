@@ -1,4 +1,4 @@
-export { type AppOptions, createApp, type DatabaseLike, memoryGuard } from './app.js';
+export { type AppOptions, createApp, type DatabaseLike } from './app.js';
 export { ordersApiSpecs } from './config.js';
 export { HTTP_STATUS, ORDERS_ERROR_CODES, OrdersError, type OrdersErrorCode } from './errors.js';
 export { MIGRATIONS_TABLE, migrate, migrationSource } from './migrations.js';

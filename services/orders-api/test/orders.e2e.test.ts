@@ -8,6 +8,9 @@ import { ORDERS_ERROR_CODES } from '../src/errors.js';
 import { type RunningOrdersApi, startOrdersApi } from '../src/service.js';
 import { type HarnessUrls, harnessDatabase, sql, until } from './harness.js';
 
+// biome-ignore lint/suspicious/noExplicitAny: JSON response bodies are inspected loosely in these tests.
+type Json = any;
+
 let urls: HarnessUrls;
 let api: RunningOrdersApi;
 const logs: string[] = [];
@@ -27,7 +30,7 @@ async function post(path: string, body: unknown) {
     headers: { 'content-type': 'application/json' },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
-  return { status: res.status, headers: res.headers, body: (await res.json()) as Record<string, any> };
+  return { status: res.status, headers: res.headers, body: (await res.json()) as Record<string, Json> };
 }
 
 async function get(path: string) {
@@ -37,7 +40,7 @@ async function get(path: string) {
     status: res.status,
     headers: res.headers,
     text,
-    body: (text.startsWith('{') ? JSON.parse(text) : null) as any,
+    body: (text.startsWith('{') ? JSON.parse(text) : null) as Json,
   };
 }
 
@@ -173,7 +176,7 @@ describe('orders-api against the PostgreSQL harness', () => {
         method: 'PATCH',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ status }),
-      }).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
+      }).then(async (r) => ({ status: r.status, body: (await r.json()) as Json }));
     expect((await patch('paid')).body.status).toBe('paid');
     const invalid = await patch('pending');
     expect(invalid.status).toBe(409);
@@ -212,7 +215,7 @@ describe('memory guard', () => {
       const res = await fetch(`${forced.url}/orders`);
       expect(res.status).toBe(503);
       expect(res.headers.get('retry-after')).toBe('5');
-      expect(((await res.json()) as any).error.code).toBe('ORG_ORDERS_UNAVAILABLE');
+      expect(((await res.json()) as Json).error.code).toBe('ORG_ORDERS_UNAVAILABLE');
       expect((await fetch(`${forced.url}/health`)).status).toBe(200);
     } finally {
       expect((await forced.close()).code).toBe(0);
