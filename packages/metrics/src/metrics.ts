@@ -234,7 +234,10 @@ export class Metrics implements AsyncDisposable {
       );
     }
     try {
-      for (const collector of this.#collectors.values()) collector.discover();
+      for (const collector of this.#collectors.values()) {
+        collector.refresh();
+        collector.discover();
+      }
       const metrics = this.registry.getMetricsAsArray() as unknown as RenderableMetric[];
       return await render(metrics, this.defaultLabels, contentType);
     } catch (error) {

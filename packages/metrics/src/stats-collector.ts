@@ -4,8 +4,19 @@ import { MetricsError } from './errors.js';
 import { isValidLabelName, toSnakeCase } from './names.js';
 import { perScrape } from './per-scrape.js';
 
-/** What a package's stats() returns: numbers, booleans and nested records of them. */
-export type StatsValue = number | boolean | null | undefined | StatsSnapshot;
+/**
+ * What a package's stats() returns: numbers, booleans and nested records of them. Arrays are records
+ * keyed by their elements' `name` (or index); strings and nulls are skipped (they are not samples).
+ */
+export type StatsValue =
+  | number
+  | bigint
+  | boolean
+  | string
+  | null
+  | undefined
+  | StatsSnapshot
+  | readonly StatsValue[];
 export interface StatsSnapshot {
   readonly [key: string]: StatsValue;
 }
@@ -62,6 +73,7 @@ export class StatsCollectorImpl implements StatsCollector {
   readonly #defaultMaxSeries: number;
   readonly #registered = new Map<string, client.Counter<string> | client.Gauge<string>>();
   readonly #conflicts = new Set<string>();
+  readonly #reported = new Set<string>();
   #source: () => StatsSnapshot;
   #options: CollectStatsOptions;
   #counters: ReadonlySet<string>;
@@ -101,6 +113,12 @@ export class StatsCollectorImpl implements StatsCollector {
     this.#source = source;
     this.#options = options;
     this.#counters = new Set(options.counters ?? []);
+    this.#read.clear();
+  }
+
+  /** Starts a scrape: the next read calls the source again. */
+  refresh(): void {
+    this.#read.clear();
   }
 
   /** Reads the source and registers families it has not seen before. Called before each render. */
@@ -144,7 +162,8 @@ export class StatsCollectorImpl implements StatsCollector {
   }
 
   #fill(metric: client.Counter<string> | client.Gauge<string>, name: string): void {
-    metric.reset();
+    // reset() leaves an unlabelled metric at 0; a field the snapshot lacks must be absent, not 0.
+    (metric as unknown as { hashMap: Record<string, unknown> }).hashMap = {};
     if (this.#removed) return;
     const family = this.#read().get(name);
     if (!family) return;
@@ -195,32 +214,34 @@ export class StatsCollectorImpl implements StatsCollector {
     budget: { left: number; exceeded: boolean },
     depth: number,
   ): void {
-    if (value === null || value === undefined) return;
-    if (typeof value === 'number' || typeof value === 'boolean') {
-      this.#emit(
-        path,
-        nameParts,
-        labels,
-        typeof value === 'boolean' ? Number(value) : value,
-        families,
-        budget,
-      );
+    if (value === null || value === undefined || typeof value === 'string') return;
+    if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') {
+      this.#emit(path, nameParts, labels, Number(value), families, budget);
       return;
     }
-    if (typeof value !== 'object' || Array.isArray(value) || depth >= MAX_DEPTH) {
+    if (typeof value !== 'object' || depth >= MAX_DEPTH) {
       this.#fail(
         `stats field ${path.join('.') || '(root)'} of ${this.prefix} is not a number, boolean or record`,
       );
       return;
     }
     const key = path.join('.');
-    const labelName = afterLabel ? undefined : this.#options.labels?.[key];
+    // An array is a record keyed by its elements' `name` (or their index), always labelled.
+    const isArray = Array.isArray(value);
+    const labelName =
+      afterLabel && !isArray ? undefined : (this.#options.labels?.[key] ?? (isArray ? 'name' : undefined));
     if (labelName !== undefined) {
       if (!isValidLabelName(labelName) || labelName === 'le' || labelName === 'overflow') {
         this.#fail(`label name ${JSON.stringify(labelName)} for stats field ${key} is invalid`);
         return;
       }
-      for (const [k, v] of Object.entries(value)) {
+      const entries: [string, StatsValue][] = isArray
+        ? (value as StatsValue[]).map((item, i) => {
+            const name = (item as { name?: unknown } | null)?.name;
+            return [typeof name === 'string' ? name : String(i), item];
+          })
+        : Object.entries(value);
+      for (const [k, v] of entries) {
         this.#walk(v, path, nameParts, { ...labels, [labelName]: k }, true, families, budget, depth + 1);
       }
       return;
@@ -285,6 +306,11 @@ export class StatsCollectorImpl implements StatsCollector {
 
   #fail(message: string, details: Record<string, unknown> = {}, cause?: unknown): void {
     this.#failures++;
+    // The same problem recurs at every scrape: report each one once (a thrown error every time).
+    if (cause === undefined) {
+      if (this.#reported.has(message)) return;
+      if (this.#reported.size < 100) this.#reported.add(message);
+    }
     report(
       this.#onError,
       new MetricsError('ORG_METRICS_STATS_FAILED', message, {
