@@ -22,8 +22,8 @@ export type EsFault =
   | { kind: 'status'; status: number; times?: number }
   /** Wait `ms` before answering _bulk (beyond the client's timeout: "slower than the timeout"). */
   | { kind: 'latency'; ms: number; times?: number }
-  /** Process the request, start the response, then destroy the socket mid-body. */
-  | { kind: 'reset'; times?: number; store?: boolean };
+  /** Process (store) the request, start the response, then destroy the socket mid-body. */
+  | { kind: 'reset'; times?: number };
 
 export interface EsTestServerOptions {
   /** Port to listen on; default 0 (a free port, kept across down()/up()). */
@@ -289,19 +289,27 @@ class EsServer implements EsTestServer {
 
   #bulk(req: IncomingMessage, res: ServerResponse, urlIndex: string | undefined, body: string): void {
     this.#bulkRequests++;
+    // Like a real cluster, a slow answer is still processed: the documents are stored, the reply is late.
     const latency = this.#useFault('latency');
-    if (latency) {
-      const timer = setTimeout(() => {
-        this.#timers.delete(timer);
-        if (!res.destroyed) this.#bulkNow(req, res, urlIndex, body);
-      }, latency.ms);
-      this.#timers.add(timer);
-      return;
-    }
-    this.#bulkNow(req, res, urlIndex, body);
+    this.#bulkNow(req, res, urlIndex, body, latency?.ms ?? 0);
   }
 
-  #bulkNow(req: IncomingMessage, res: ServerResponse, urlIndex: string | undefined, body: string) {
+  #later(ms: number, fn: () => void): void {
+    if (ms <= 0) return fn();
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      fn();
+    }, ms);
+    this.#timers.add(timer);
+  }
+
+  #bulkNow(
+    req: IncomingMessage,
+    res: ServerResponse,
+    urlIndex: string | undefined,
+    body: string,
+    delayMs: number,
+  ) {
     const whole = this.#useFault('status');
     if (whole) {
       const type = whole.status === 429 ? 'es_rejected_execution_exception' : 'unavailable_shards_exception';
@@ -430,9 +438,6 @@ class EsServer implements EsTestServer {
     }
     const response = { took: Date.now() - started, errors, items };
     if (reset) {
-      if (reset.store === false) {
-        // Undo nothing: a reset after processing is what a real cluster does when the connection dies late.
-      }
       const text = JSON.stringify(response);
       res.writeHead(200, {
         ...PRODUCT,
@@ -443,7 +448,7 @@ class EsServer implements EsTestServer {
       setImmediate(() => res.socket?.destroy());
       return;
     }
-    this.#send(req, res, 200, response);
+    this.#later(delayMs, () => this.#send(req, res, 200, response));
   }
 
   #itemFault(source: Record<string, unknown>): { status: number; type: string } | undefined {

@@ -249,7 +249,6 @@ export class ElasticsearchTransport extends TransportStream implements AsyncDisp
         ...options.clientOptions,
         node: options.node as string | string[],
         maxRetries: 0,
-        requestTimeout: this.#requestTimeoutMs,
         sniffOnStart: false,
         sniffOnConnectionFault: false,
         sniffInterval: false,
@@ -414,7 +413,9 @@ export class ElasticsearchTransport extends TransportStream implements AsyncDisp
         const remaining = started + this.#maxFlushMs - this.#now();
         if (remaining <= 0) break;
         const batches: QueueEntry<BufferedDoc>[][] = [];
-        for (let k = 0; k < this.#maxConcurrent && this.#queue.size > 0; k++) {
+        // While recovering from failures, probe with one request instead of a full volley.
+        const concurrency = this.#backoff.attempt > 0 ? 1 : this.#maxConcurrent;
+        for (let k = 0; k < concurrency && this.#queue.size > 0; k++) {
           batches.push(this.#queue.take(this.#batchSize, this.#maxBatchBytes));
         }
         const results = await Promise.all(batches.map((batch) => this.#send(batch, remaining)));
@@ -454,6 +455,20 @@ export class ElasticsearchTransport extends TransportStream implements AsyncDisp
     this.#inFlight += batch.length;
     this.#requests++;
     const docs = batch.map((entry) => entry.value);
+    // One controller per request: the client dispatches its own timeout 'abort' on the signal it is
+    // given, and undici's built-in timeouts are too coarse for short deadlines; so we time requests here.
+    const controller = new AbortController();
+    const onClose = () => controller.abort(this.#abort.signal.reason);
+    this.#abort.signal.addEventListener('abort', onClose, { once: true });
+    const timeoutMs = Math.max(1, Math.min(this.#requestTimeoutMs, remainingMs));
+    const timer = setTimeout(
+      () =>
+        controller.abort(
+          new LoggerError('ORG_LOGGER_ES_REQUEST_FAILED', `_bulk timed out after ${timeoutMs} ms`),
+        ),
+      timeoutMs,
+    );
+    timer.unref();
     try {
       const response = await this.#client.bulk(
         {
@@ -461,11 +476,7 @@ export class ElasticsearchTransport extends TransportStream implements AsyncDisp
           operations: bulkOperations(docs, this.#op, this.#withIds) as never,
           filter_path: 'errors,items.*.status,items.*.error.type,items.*.error.reason',
         },
-        {
-          requestTimeout: Math.max(1, Math.min(this.#requestTimeoutMs, remainingMs)),
-          maxRetries: 0,
-          signal: this.#abort.signal,
-        },
+        { maxRetries: 0, signal: controller.signal },
       );
       this.#reachable = true;
       const outcome = readBulkResponse(response, batch.length, this.#withIds);
@@ -509,6 +520,8 @@ export class ElasticsearchTransport extends TransportStream implements AsyncDisp
       );
       return { requeue: batch, backOff: true };
     } finally {
+      clearTimeout(timer);
+      this.#abort.signal.removeEventListener('abort', onClose);
       this.#inFlight -= batch.length;
     }
   }
