@@ -1,0 +1,386 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import {
+  BoundedQueue,
+  type BoundedQueueStats,
+  type CloseOptions,
+  checkNumber,
+  type DropReason,
+  type ErrorReporter,
+  OwnedInterval,
+  type QueueEntry,
+  Resource,
+  report,
+  stderrReporter,
+  withDeadline,
+} from '@org/shared-lifecycle';
+import type { Knex } from 'knex';
+import { from as copyFrom } from 'pg-copy-streams';
+import { classifyError, DatabaseError } from './errors.js';
+import { copyText, insertStatement, quoteIdentifier, rowsPerStatement } from './sql.js';
+
+export interface BatchWriterOptions<Row> {
+  /** Target table, optionally `schema.table`. */
+  table: string;
+  /** Columns written, in order; each row supplies a value (or null/undefined) for each. */
+  columns: readonly (keyof Row & string)[];
+  /** 'copy' (COPY … FROM STDIN, default) or 'insert' (multi-row INSERT under the 65 535-parameter limit). */
+  mode?: 'copy' | 'insert';
+  /** Rows per COPY or INSERT batch; reaching it in the queue starts a flush. Default 1 000. */
+  batchSize?: number;
+  /** Longest time a row waits for a flush. Default 1 000 ms. */
+  flushIntervalMs?: number;
+  /** Queue cap in rows. Default 10 000. */
+  maxItems?: number;
+  /** Queue cap in bytes as measured by sizeOf. Default unlimited. */
+  maxBytes?: number;
+  /** Rows older than this are dropped instead of written. Default: never. */
+  maxAgeMs?: number;
+  /** When a cap is hit, this fraction of the oldest rows is dropped at once. Default 0.2. */
+  dropFraction?: number;
+  /** Size of a row in bytes, for maxBytes. Default: a rough estimate from the column values. */
+  sizeOf?: (row: Row) => number;
+  /** Deadline of the final flush in close(). Default 5 000 ms. */
+  closeTimeoutMs?: number;
+  /** Names the writer in stats and error reports. */
+  name?: string;
+  onError?: ErrorReporter;
+}
+
+export type WriterDropReason = DropReason | 'rejected' | 'closed';
+
+export interface BatchWriterStats {
+  name: string;
+  table: string;
+  mode: 'copy' | 'insert';
+  queue: BoundedQueueStats;
+  /** Rows the server accepted. */
+  written: number;
+  /** Batches the server accepted. */
+  batches: number;
+  /** Batches that failed with a retryable error and were put back in the queue. */
+  retried: number;
+  flushes: number;
+  /** Every row that will never be written, by reason; overflow/expired/oversize come from the queue. */
+  dropped: Record<WriterDropReason, number>;
+  lastError: string | null;
+  lastFlushMs: number | null;
+  flushing: boolean;
+  closed: boolean;
+}
+
+interface RawClient {
+  query(query: unknown, values?: unknown[]): unknown;
+  __knex__disposed?: unknown;
+}
+
+function estimateSize(row: unknown): number {
+  let bytes = 16;
+  for (const value of Object.values(row as Record<string, unknown>)) {
+    if (typeof value === 'string') bytes += value.length * 2;
+    else if (value !== null && typeof value === 'object') bytes += JSON.stringify(value)?.length ?? 8;
+    else bytes += 8;
+  }
+  return bytes;
+}
+
+let writerCount = 0;
+
+/**
+ * Buffers rows in a bounded queue and writes them in batches: a flush starts when batchSize rows are
+ * queued or flushIntervalMs has passed, never two at once. A retryable failure puts the batch back
+ * (the queue's caps still hold); any other failure drops it, counted and reported. close() stops
+ * accepting rows and makes a final flush within its deadline.
+ */
+export class BatchWriter<Row extends object> extends Resource {
+  readonly name: string;
+  readonly table: string;
+  readonly columns: readonly (keyof Row & string)[];
+  readonly mode: 'copy' | 'insert';
+  readonly batchSize: number;
+  readonly flushIntervalMs: number;
+  readonly closeTimeoutMs: number;
+  readonly #knex: Knex;
+  readonly #queue: BoundedQueue<Row>;
+  readonly #interval: OwnedInterval;
+  readonly #onError: ErrorReporter;
+  readonly #rowsPerStatement: number;
+  readonly #statements = new Map<number, string>();
+  readonly #copySql: string;
+  readonly #dropped: Record<'rejected' | 'closed', number> = { rejected: 0, closed: 0 };
+  #flushRequested = false;
+  #written = 0;
+  #batches = 0;
+  #retried = 0;
+  #flushes = 0;
+  #inFlightRows = 0;
+  #lastError: string | null = null;
+  #lastFlushMs: number | null = null;
+  #pendingCloseTimeoutMs: number;
+  readonly #onClosed: (() => void) | undefined;
+
+  /** onClosed: called once when close() is done (the database forgets the writer). */
+  constructor(knex: Knex, options: BatchWriterOptions<Row>, onClosed?: () => void) {
+    const name = options.name ?? `batch-writer-${++writerCount}`;
+    const closeTimeoutMs = checkNumber(`${name}.closeTimeoutMs`, options.closeTimeoutMs ?? 5_000, { min: 1 });
+    // The Resource deadline is a safety net behind our own, which leaves time to count what is left.
+    super(`database.${name}`, { closeTimeoutMs: closeTimeoutMs + 1_000 });
+    this.name = name;
+    this.closeTimeoutMs = closeTimeoutMs;
+    this.#pendingCloseTimeoutMs = closeTimeoutMs;
+    if (typeof options.table !== 'string' || options.table === '') {
+      throw new DatabaseError('ORG_DATABASE_INVALID_OPTION', `${name}: table must be a non-empty string`, {
+        details: { option: 'table' },
+      });
+    }
+    if (
+      !Array.isArray(options.columns) ||
+      options.columns.length === 0 ||
+      options.columns.some((c) => typeof c !== 'string' || c === '')
+    ) {
+      throw new DatabaseError(
+        'ORG_DATABASE_INVALID_OPTION',
+        `${name}: columns must be a non-empty list of names`,
+        {
+          details: { option: 'columns' },
+        },
+      );
+    }
+    const mode = options.mode ?? 'copy';
+    if (mode !== 'copy' && mode !== 'insert') {
+      throw new DatabaseError('ORG_DATABASE_INVALID_OPTION', `${name}: mode must be 'copy' or 'insert'`, {
+        details: { option: 'mode', value: mode },
+      });
+    }
+    this.table = options.table;
+    this.columns = [...options.columns];
+    this.mode = mode;
+    this.batchSize = checkNumber(`${name}.batchSize`, options.batchSize ?? 1_000, { min: 1, integer: true });
+    this.flushIntervalMs = checkNumber(`${name}.flushIntervalMs`, options.flushIntervalMs ?? 1_000, {
+      min: 1,
+      max: 2 ** 31 - 1,
+    });
+    this.#knex = knex;
+    this.#onClosed = onClosed;
+    this.#onError = options.onError ?? stderrReporter;
+    this.#rowsPerStatement = rowsPerStatement(this.columns.length, this.batchSize);
+    this.#copySql = `COPY ${quoteIdentifier(this.table)} (${this.columns.map(quoteIdentifier).join(',')}) FROM STDIN`;
+    const queueOptions = {
+      maxItems: options.maxItems ?? 10_000,
+      dropFraction: options.dropFraction ?? 0.2,
+      onDrop: (reason: DropReason, count: number) => this.#reportDrop(reason, count),
+      ...(options.maxBytes === undefined ? {} : { maxBytes: options.maxBytes }),
+      ...(options.maxAgeMs === undefined ? {} : { maxAgeMs: options.maxAgeMs }),
+    };
+    this.#queue = new BoundedQueue<Row>({ ...queueOptions, sizeOf: options.sizeOf ?? estimateSize });
+    this.#interval = new OwnedInterval((signal) => this.#flush(signal), {
+      intervalMs: this.flushIntervalMs,
+      name: `database.${name}`,
+      onError: this.#onError,
+    }).start();
+  }
+
+  /**
+   * Queues a row. Returns false when the row alone exceeds the byte cap (counted as oversize).
+   * Throws ORG_DATABASE_INVALID_ROW for a non-object and ORG_LIFECYCLE_CLOSED after close().
+   */
+  write(row: Row): boolean {
+    this.assertOpen('write');
+    if (row === null || typeof row !== 'object' || Array.isArray(row)) {
+      throw new DatabaseError('ORG_DATABASE_INVALID_ROW', `${this.name}.write() needs a row object`, {
+        details: {
+          writer: this.name,
+          type: row === null ? 'null' : Array.isArray(row) ? 'array' : typeof row,
+        },
+      });
+    }
+    const accepted = this.#queue.push(row);
+    if (this.#queue.size >= this.batchSize && !this.#flushRequested) {
+      this.#flushRequested = true;
+      void this.#interval.trigger();
+    }
+    return accepted;
+  }
+
+  /** Writes everything queued now; resolves when the flush is done. Never rejects (errors are reported). */
+  flush(): Promise<void> {
+    return this.#interval.trigger();
+  }
+
+  stats(): BatchWriterStats {
+    const queue = this.#queue.stats();
+    return {
+      name: this.name,
+      table: this.table,
+      mode: this.mode,
+      queue,
+      written: this.#written,
+      batches: this.#batches,
+      retried: this.#retried,
+      flushes: this.#flushes,
+      dropped: { ...queue.dropped, ...this.#dropped },
+      lastError: this.#lastError,
+      lastFlushMs: this.#lastFlushMs,
+      flushing: this.#interval.running,
+      closed: this.closed,
+    };
+  }
+
+  override close(options?: CloseOptions): Promise<void> {
+    if (!this.closed && options?.timeoutMs !== undefined) {
+      this.#pendingCloseTimeoutMs = options.timeoutMs;
+      return super.close({ timeoutMs: options.timeoutMs + 1_000 });
+    }
+    return super.close(options);
+  }
+
+  protected async onClose(): Promise<void> {
+    const deadlineMs = this.#pendingCloseTimeoutMs;
+    const final = (async () => {
+      await this.#interval.stop();
+      await this.#flush(undefined, true);
+    })();
+    try {
+      await withDeadline(final, deadlineMs, `${this.name} final flush`);
+    } catch {
+      // Past the deadline: whatever is still queued will not be written.
+    }
+    const left = this.#queue.drain().length;
+    const unknown = this.#inFlightRows;
+    if (left > 0) this.#dropped.closed += left;
+    if (left > 0 || unknown > 0) {
+      report(
+        this.#onError,
+        new DatabaseError(
+          'ORG_DATABASE_ROWS_DROPPED',
+          `${this.name}: close() deadline of ${deadlineMs} ms passed with ${left} row(s) unwritten` +
+            (unknown > 0 ? ` and ${unknown} row(s) in a batch still in flight` : ''),
+          { details: { writer: this.name, reason: 'closed', count: left, inFlight: unknown } },
+        ),
+        { source: `database.${this.name}` },
+      );
+    }
+    this.#onClosed?.();
+  }
+
+  async #flush(_signal?: AbortSignal, final = false): Promise<void> {
+    this.#flushRequested = false;
+    if (this.#queue.size === 0) return;
+    this.#flushes++;
+    const started = performance.now();
+    try {
+      while (this.#queue.size > 0) {
+        const batch = this.#queue.take(this.batchSize);
+        if (batch.length === 0) break;
+        if (!(await this.#writeBatch(batch, final))) break;
+        // Rows keep arriving during a long flush: a write() that hits batchSize asks for one more run.
+        this.#flushRequested = false;
+      }
+    } finally {
+      this.#lastFlushMs = performance.now() - started;
+    }
+  }
+
+  /** Writes one batch; false when it was put back and the flush should stop for now. */
+  async #writeBatch(batch: QueueEntry<Row>[], final: boolean): Promise<boolean> {
+    const rows = batch.map((entry) => entry.value);
+    this.#inFlightRows = rows.length;
+    try {
+      if (this.mode === 'copy') await this.#copy(rows);
+      else await this.#insert(rows);
+      this.#written += rows.length;
+      this.#batches++;
+      return true;
+    } catch (error) {
+      const cause = classifyError(error, { node: 'primary' });
+      this.#lastError = cause.code;
+      if (cause.isRetryable && !final) {
+        this.#retried++;
+        this.#queue.requeue(batch);
+        report(this.#onError, cause, { source: `database.${this.name}`, rows: rows.length, retry: true });
+        return false;
+      }
+      this.#dropped.rejected += rows.length;
+      report(
+        this.#onError,
+        new DatabaseError(
+          'ORG_DATABASE_ROWS_DROPPED',
+          `${this.name}: ${rows.length} row(s) rejected: ${cause.message}`,
+          {
+            cause,
+            details: { writer: this.name, reason: 'rejected', count: rows.length },
+          },
+        ),
+        { source: `database.${this.name}` },
+      );
+      return true;
+    } finally {
+      this.#inFlightRows = 0;
+    }
+  }
+
+  async #withConnection(work: (client: RawClient) => Promise<void>): Promise<void> {
+    const client = this.#knex.client as {
+      acquireConnection(): Promise<RawClient>;
+      releaseConnection(conn: RawClient): Promise<unknown>;
+    };
+    const conn = await client.acquireConnection();
+    try {
+      await work(conn);
+    } catch (error) {
+      // A connection that failed mid-COPY may be in an unknown protocol state: the pool discards it.
+      if (classifyError(error).code === 'ORG_DATABASE_CONNECTION') conn.__knex__disposed = error;
+      throw error;
+    } finally {
+      await client.releaseConnection(conn);
+    }
+  }
+
+  #copy(rows: Row[]): Promise<void> {
+    return this.#withConnection(async (conn) => {
+      const stream = conn.query(copyFrom(this.#copySql)) as NodeJS.WritableStream;
+      await pipeline(Readable.from([copyText(rows, this.columns)]), stream);
+    });
+  }
+
+  #insert(rows: Row[]): Promise<void> {
+    return this.#withConnection(async (conn) => {
+      const chunks = Math.ceil(rows.length / this.#rowsPerStatement);
+      // Several statements for one batch run in one transaction, so a retry never duplicates rows.
+      if (chunks > 1) await conn.query('BEGIN');
+      try {
+        for (let start = 0; start < rows.length; start += this.#rowsPerStatement) {
+          const chunk = rows.slice(start, start + this.#rowsPerStatement);
+          const values: unknown[] = [];
+          for (const row of chunk) for (const column of this.columns) values.push(row[column] ?? null);
+          await conn.query(this.#statement(chunk.length), values);
+        }
+        if (chunks > 1) await conn.query('COMMIT');
+      } catch (error) {
+        if (chunks > 1) await Promise.resolve(conn.query('ROLLBACK')).catch(() => {});
+        throw error;
+      }
+    });
+  }
+
+  #statement(rows: number): string {
+    let sql = this.#statements.get(rows);
+    if (sql === undefined) {
+      sql = insertStatement(this.table, this.columns, rows);
+      // At most two sizes are common (full and last); keep the cache small regardless.
+      if (this.#statements.size >= 8) this.#statements.clear();
+      this.#statements.set(rows, sql);
+    }
+    return sql;
+  }
+
+  #reportDrop(reason: DropReason, count: number): void {
+    report(
+      this.#onError,
+      new DatabaseError('ORG_DATABASE_ROWS_DROPPED', `${this.name}: ${count} row(s) dropped (${reason})`, {
+        details: { writer: this.name, reason, count },
+      }),
+      { source: `database.${this.name}` },
+    );
+  }
+}

@@ -1,0 +1,403 @@
+import { EventEmitter } from 'node:events';
+import {
+  Backoff,
+  type BackoffOptions,
+  checkNumber,
+  type ErrorReporter,
+  ListenerGroup,
+  OwnedInterval,
+  report,
+  stderrReporter,
+} from '@org/shared-lifecycle';
+import type { Knex } from 'knex';
+import { classifyError, DatabaseError } from './errors.js';
+import { lsnDiff, parseLsn } from './lsn.js';
+
+export type ReplicaState = 'unknown' | 'up' | 'lagging' | 'down';
+
+export interface ReplicaTarget {
+  name: string;
+  knex: Knex;
+}
+
+export interface ReplicationMonitorOptions {
+  primary: Knex;
+  replicas: readonly ReplicaTarget[];
+  /** Delay between the end of one poll and the start of the next. Default 2 000 ms. */
+  intervalMs?: number;
+  /** Each poll query is abandoned after this. Default 5 000 ms. */
+  pollTimeoutMs?: number;
+  /** A replica further behind than this (seconds of replay) is 'lagging'. Default 5. */
+  maxLagSeconds?: number;
+  /** A replica further behind than this (bytes of WAL) is 'lagging'. Default 16 MiB. */
+  maxLagBytes?: number;
+  /** Backoff before a failed replica is polled again. Default 1 s doubling to 30 s, jitter 0.5. */
+  retry?: BackoffOptions;
+  /** Poll once right away on start(). Default true. */
+  pollOnStart?: boolean;
+  onError?: ErrorReporter;
+  now?: () => number;
+}
+
+export interface ReplicaStatus {
+  name: string;
+  state: ReplicaState;
+  /** pg_is_in_recovery() at the last successful poll. */
+  inRecovery: boolean | null;
+  /** WAL bytes between the primary's current LSN and the replica's replay LSN. */
+  lagBytes: number | null;
+  /** Seconds of replay lag: 0 when everything received is replayed, else the age of the last replayed commit. */
+  lagSeconds: number | null;
+  receiveLsn: string | null;
+  replayLsn: string | null;
+  replayPaused: boolean | null;
+  /** Consecutive failed polls (0 when up). */
+  failures: number;
+  lastPollAt: number | null;
+  /** Code of the last error, e.g. ORG_DATABASE_CONNECTION. */
+  lastError: string | null;
+  /** When a down replica is polled again (ms since epoch), null when not down. */
+  nextRetryAt: number | null;
+}
+
+/** One row of the primary's pg_stat_replication. */
+export interface PrimaryReplicationRow {
+  applicationName: string | null;
+  clientAddr: string | null;
+  state: string | null;
+  replayLsn: string | null;
+  replayLagBytes: number | null;
+  replayLagSeconds: number | null;
+}
+
+export interface ReplicationMonitorStats {
+  polls: number;
+  pollErrors: number;
+  running: boolean;
+  primaryReachable: boolean | null;
+  primaryLsn: string | null;
+  replicas: ReplicaStatus[];
+  /** What the primary sees in pg_stat_replication (empty without the privilege to read it). */
+  replication: PrimaryReplicationRow[];
+}
+
+export interface ReplicationMonitorEvents {
+  'replica-up': [status: ReplicaStatus];
+  'replica-down': [status: ReplicaStatus, error: DatabaseError];
+  lag: [status: ReplicaStatus];
+  status: [status: ReplicaStatus, previous: ReplicaState];
+  poll: [stats: ReplicationMonitorStats];
+}
+
+const PRIMARY_SQL = `SELECT pg_current_wal_lsn()::text AS lsn,
+  coalesce((SELECT json_agg(json_build_object(
+    'applicationName', application_name, 'clientAddr', client_addr::text, 'state', state,
+    'replayLsn', replay_lsn::text,
+    'replayLagBytes', pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn),
+    'replayLagSeconds', extract(epoch from replay_lag)))
+  FROM pg_stat_replication), '[]'::json) AS replication`;
+
+const REPLICA_SQL = `SELECT pg_is_in_recovery() AS in_recovery,
+  pg_last_wal_receive_lsn()::text AS receive_lsn,
+  pg_last_wal_replay_lsn()::text AS replay_lsn,
+  extract(epoch from (clock_timestamp() - pg_last_xact_replay_timestamp()))::float8 AS replay_age,
+  CASE WHEN pg_is_in_recovery() THEN pg_is_wal_replay_paused() END AS paused`;
+
+interface ReplicaEntry {
+  target: ReplicaTarget;
+  status: ReplicaStatus;
+  backoff: Backoff;
+}
+
+function rowsOf(result: unknown): Record<string, unknown>[] {
+  return ((result as { rows?: Record<string, unknown>[] }).rows ?? []) as Record<string, unknown>[];
+}
+
+function num(value: unknown): number | null {
+  if (value === null || value === undefined) return null;
+  const n = Number(value);
+  return Number.isFinite(n) ? n : null;
+}
+
+/**
+ * Polls the primary and every replica on an owned timer (unref'd, never overlapping, errors reported),
+ * keeps per-replica lag in bytes and seconds, and emits status changes. Every listener it adds to a
+ * knex instance is kept by reference and removed by cleanup(), which is idempotent and waits for the
+ * poll in flight. One-shot: a cleaned-up monitor cannot be started again.
+ */
+export class ReplicationMonitor extends EventEmitter<ReplicationMonitorEvents> {
+  readonly intervalMs: number;
+  readonly pollTimeoutMs: number;
+  readonly maxLagSeconds: number;
+  readonly maxLagBytes: number;
+  readonly #primary: Knex;
+  readonly #replicas: ReplicaEntry[];
+  readonly #onError: ErrorReporter;
+  readonly #now: () => number;
+  readonly #pollOnStart: boolean;
+  readonly #listeners = new ListenerGroup();
+  #interval: OwnedInterval | null;
+  #cleanup: Promise<void> | null = null;
+  #started = false;
+  #polls = 0;
+  #pollErrors = 0;
+  #primaryReachable: boolean | null = null;
+  #primaryLsn: string | null = null;
+  #replication: PrimaryReplicationRow[] = [];
+
+  constructor(options: ReplicationMonitorOptions) {
+    super();
+    this.intervalMs = checkNumber('monitor.intervalMs', options.intervalMs ?? 2_000, {
+      min: 1,
+      max: 2 ** 31 - 1,
+    });
+    this.pollTimeoutMs = checkNumber('monitor.pollTimeoutMs', options.pollTimeoutMs ?? 5_000, { min: 1 });
+    this.maxLagSeconds = checkNumber('lag.maxSeconds', options.maxLagSeconds ?? 5, { min: 0 });
+    this.maxLagBytes = checkNumber('lag.maxBytes', options.maxLagBytes ?? 16 * 1024 * 1024, { min: 0 });
+    this.#primary = options.primary;
+    this.#onError = options.onError ?? stderrReporter;
+    this.#now = options.now ?? Date.now;
+    this.#pollOnStart = options.pollOnStart ?? true;
+    const retry = { initialMs: 1_000, maxMs: 30_000, ...options.retry };
+    this.#replicas = options.replicas.map((target) => ({
+      target,
+      backoff: new Backoff(retry),
+      status: {
+        name: target.name,
+        state: 'unknown',
+        inRecovery: null,
+        lagBytes: null,
+        lagSeconds: null,
+        receiveLsn: null,
+        replayLsn: null,
+        replayPaused: null,
+        failures: 0,
+        lastPollAt: null,
+        lastError: null,
+        nextRetryAt: null,
+      },
+    }));
+    this.#interval = new OwnedInterval((signal) => this.#poll(signal), {
+      intervalMs: this.intervalMs,
+      name: 'database.replication-monitor',
+      onError: this.#onError,
+    });
+  }
+
+  /** Starts polling (and polls once at once unless pollOnStart is false). Idempotent. */
+  start(): this {
+    const interval = this.#interval;
+    if (interval === null || this.#cleanup) {
+      throw new DatabaseError('ORG_DATABASE_INVALID_OPTION', 'ReplicationMonitor.start() after cleanup()');
+    }
+    if (this.#started) return this;
+    this.#started = true;
+    for (const entry of this.#replicas) {
+      // A query on a replica that loses its connection takes it out of the rotation before the next poll.
+      this.#listeners.on(entry.target.knex, 'query-error', (error: unknown) =>
+        this.#onQueryError(entry, error),
+      );
+    }
+    interval.start();
+    if (this.#pollOnStart) void interval.trigger();
+    return this;
+  }
+
+  /** Polls now (or joins the poll in flight, plus one more); resolves when done. Never rejects. */
+  poll(): Promise<void> {
+    return this.#interval?.trigger() ?? Promise.resolve();
+  }
+
+  get closed(): boolean {
+    return this.#cleanup !== null;
+  }
+
+  /** Names of replicas that may take reads now ('up': reachable and under both lag thresholds). */
+  healthyReplicas(): string[] {
+    return this.#replicas.filter((entry) => entry.status.state === 'up').map((entry) => entry.status.name);
+  }
+
+  status(name: string): ReplicaStatus | undefined {
+    const entry = this.#replicas.find((candidate) => candidate.status.name === name);
+    return entry ? { ...entry.status } : undefined;
+  }
+
+  stats(): ReplicationMonitorStats {
+    return {
+      polls: this.#polls,
+      pollErrors: this.#pollErrors,
+      running: this.#interval?.running ?? false,
+      primaryReachable: this.#primaryReachable,
+      primaryLsn: this.#primaryLsn,
+      replicas: this.#replicas.map((entry) => ({ ...entry.status })),
+      replication: this.#replication.map((row) => ({ ...row })),
+    };
+  }
+
+  /**
+   * Stops the timer (null-checked, cleared), waits for the poll in flight, removes every listener
+   * it added to knex and every listener added to it. Idempotent: later calls return the same promise.
+   */
+  cleanup(): Promise<void> {
+    if (this.#cleanup) return this.#cleanup;
+    this.#cleanup = (async () => {
+      const interval = this.#interval;
+      if (interval !== null) {
+        await interval.stop();
+        this.#interval = null;
+      }
+      this.#listeners.removeAll();
+      this.removeAllListeners();
+    })();
+    return this.#cleanup;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.cleanup();
+  }
+
+  async #poll(_signal: AbortSignal): Promise<void> {
+    this.#polls++;
+    // The primary first: its LSN is the reference the replicas' replay positions are measured against.
+    let primaryLsn: bigint | null = null;
+    try {
+      const result = await this.#primary.raw(PRIMARY_SQL).timeout(this.pollTimeoutMs);
+      const row = rowsOf(result)[0] ?? {};
+      this.#primaryLsn = typeof row.lsn === 'string' ? row.lsn : null;
+      primaryLsn = parseLsn(this.#primaryLsn);
+      const replication = Array.isArray(row.replication)
+        ? (row.replication as Record<string, unknown>[])
+        : [];
+      this.#replication = replication.map((r) => ({
+        applicationName: typeof r.applicationName === 'string' ? r.applicationName : null,
+        clientAddr: typeof r.clientAddr === 'string' ? r.clientAddr : null,
+        state: typeof r.state === 'string' ? r.state : null,
+        replayLsn: typeof r.replayLsn === 'string' ? r.replayLsn : null,
+        replayLagBytes: num(r.replayLagBytes),
+        replayLagSeconds: num(r.replayLagSeconds),
+      }));
+      this.#primaryReachable = true;
+    } catch (error) {
+      this.#pollErrors++;
+      this.#primaryReachable = false;
+      this.#primaryLsn = null;
+      const cause = classifyError(error, { node: 'primary' });
+      report(
+        this.#onError,
+        new DatabaseError(
+          'ORG_DATABASE_MONITOR_POLL',
+          `replication monitor: primary poll failed: ${cause.message}`,
+          {
+            cause,
+            details: { node: 'primary' },
+          },
+        ),
+        { source: 'database.replication-monitor' },
+      );
+    }
+    await Promise.all(this.#replicas.map((entry) => this.#pollReplica(entry, primaryLsn)));
+    if (this.listenerCount('poll') > 0) this.#emitSafe('poll', this.stats());
+  }
+
+  async #pollReplica(entry: ReplicaEntry, primaryLsn: bigint | null): Promise<void> {
+    const status = entry.status;
+    const now = this.#now();
+    if (status.state === 'down' && status.nextRetryAt !== null && now < status.nextRetryAt) return;
+    try {
+      const result = await entry.target.knex.raw(REPLICA_SQL).timeout(this.pollTimeoutMs);
+      const row = rowsOf(result)[0] ?? {};
+      status.lastPollAt = this.#now();
+      status.inRecovery = row.in_recovery === true;
+      if (!status.inRecovery) {
+        this.#markDown(
+          entry,
+          new DatabaseError('ORG_DATABASE_REPLICA_DOWN', `${status.name} is not in recovery (promoted?)`, {
+            details: { node: status.name },
+          }),
+        );
+        return;
+      }
+      status.receiveLsn = typeof row.receive_lsn === 'string' ? row.receive_lsn : null;
+      status.replayLsn = typeof row.replay_lsn === 'string' ? row.replay_lsn : null;
+      status.replayPaused = typeof row.paused === 'boolean' ? row.paused : null;
+      const replay = parseLsn(status.replayLsn);
+      status.lagBytes = lsnDiff(primaryLsn, replay);
+      // Idle primary: pg_last_xact_replay_timestamp() keeps ageing when nothing is written, so the
+      // lag is 0 whenever the replica has replayed everything it received (and nothing is missing).
+      const caughtUp = status.receiveLsn !== null && status.receiveLsn === status.replayLsn;
+      if (status.lagBytes === 0 || (caughtUp && (status.lagBytes ?? 0) <= this.maxLagBytes))
+        status.lagSeconds = 0;
+      else status.lagSeconds = num(row.replay_age);
+      status.failures = 0;
+      status.lastError = null;
+      status.nextRetryAt = null;
+      entry.backoff.reset();
+      const lagging =
+        (status.lagBytes !== null && status.lagBytes > this.maxLagBytes) ||
+        (status.lagSeconds !== null && status.lagSeconds > this.maxLagSeconds) ||
+        (status.lagSeconds === null && status.lagBytes === null);
+      this.#setState(entry, lagging ? 'lagging' : 'up');
+    } catch (error) {
+      const cause = classifyError(error, { node: status.name });
+      this.#markDown(
+        entry,
+        new DatabaseError(
+          'ORG_DATABASE_REPLICA_DOWN',
+          `${status.name} failed its health poll: ${cause.message}`,
+          {
+            cause,
+            details: { node: status.name },
+          },
+        ),
+      );
+    }
+  }
+
+  #onQueryError(entry: ReplicaEntry, error: unknown): void {
+    const cause = classifyError(error, { node: entry.status.name });
+    if (cause.code !== 'ORG_DATABASE_CONNECTION' || entry.status.state === 'down') return;
+    this.#markDown(
+      entry,
+      new DatabaseError(
+        'ORG_DATABASE_REPLICA_DOWN',
+        `${entry.status.name} lost a connection: ${cause.message}`,
+        {
+          cause,
+          details: { node: entry.status.name },
+        },
+      ),
+    );
+  }
+
+  #markDown(entry: ReplicaEntry, error: DatabaseError): void {
+    const status = entry.status;
+    status.failures++;
+    status.lastError = (error.cause as { code?: string } | undefined)?.code ?? error.code;
+    status.nextRetryAt = this.#now() + entry.backoff.next();
+    const previous = status.state;
+    if (previous === 'down') return;
+    report(this.#onError, error, { source: 'database.replication-monitor', node: status.name });
+    status.state = 'down';
+    this.#emitSafe('status', { ...status }, previous);
+    this.#emitSafe('replica-down', { ...status }, error);
+  }
+
+  #setState(entry: ReplicaEntry, state: 'up' | 'lagging'): void {
+    const previous = entry.status.state;
+    if (previous === state) return;
+    entry.status.state = state;
+    const snapshot = { ...entry.status };
+    this.#emitSafe('status', snapshot, previous);
+    if (state === 'up') this.#emitSafe('replica-up', snapshot);
+    else this.#emitSafe('lag', snapshot);
+  }
+
+  /** A throwing listener is reported, and cannot change the monitor's view of a replica. */
+  #emitSafe<E extends keyof ReplicationMonitorEvents>(event: E, ...args: ReplicationMonitorEvents[E]): void {
+    try {
+      (this.emit as (event: E, ...args: ReplicationMonitorEvents[E]) => boolean)(event, ...args);
+    } catch (error) {
+      report(this.#onError, error, { source: 'database.replication-monitor', event });
+    }
+  }
+}

@@ -1,0 +1,91 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import knex, { type Knex } from 'knex';
+
+const run = promisify(execFile);
+const harnessScript = fileURLToPath(new URL('../../../scripts/pg-harness.sh', import.meta.url));
+
+export interface HarnessEnv {
+  primary: string;
+  replicas: string[];
+}
+
+/** DATABASE_URL and DATABASE_REPLICA_URLS, or a clear failure: these tests need the harness. */
+export function harnessEnv(): HarnessEnv {
+  const primary = process.env.DATABASE_URL;
+  const replicas = (process.env.DATABASE_REPLICA_URLS ?? '').split(',').filter((url) => url !== '');
+  if (!primary || replicas.length === 0) {
+    throw new Error(
+      'DATABASE_URL and DATABASE_REPLICA_URLS must be set: run `bash scripts/pg-harness.sh start` and ' +
+        '`eval "$(bash scripts/pg-harness.sh env)"` from the repository root (the root test script does this).',
+    );
+  }
+  return { primary, replicas };
+}
+
+/** Runs scripts/pg-harness.sh <command> (replica-stop, replica-start, primary-restart, status). */
+export async function harness(command: string): Promise<string> {
+  const { stdout } = await run('bash', [harnessScript, command], { timeout: 120_000 });
+  return stdout;
+}
+
+export function uniqueName(prefix: string): string {
+  return `${prefix}_${process.pid}_${randomBytes(3).toString('hex')}`;
+}
+
+/** A plain knex (not ours) for setup and for poking the servers, as a disposable. */
+export function rawKnex(url: string): Knex & AsyncDisposable {
+  const k = knex({ client: 'pg', connection: url, pool: { min: 0, max: 2 } }) as Knex & AsyncDisposable;
+  k[Symbol.asyncDispose] = () => k.destroy();
+  return k;
+}
+
+export async function waitFor<T>(
+  probe: () => Promise<T | undefined | false> | T | undefined | false,
+  { timeoutMs = 20_000, intervalMs = 50, what = 'condition' } = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined && value !== false) return value as T;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+/** Waits until the replica streams from the primary again (after a harness disruption). */
+export async function waitStreaming(primaryUrl: string): Promise<void> {
+  await using primary = rawKnex(primaryUrl);
+  await waitFor(
+    async () => {
+      const { rows } = await primary.raw(
+        "SELECT count(*)::int AS n FROM pg_stat_replication WHERE state = 'streaming'",
+      );
+      return rows[0].n > 0;
+    },
+    { timeoutMs: 60_000, intervalMs: 200, what: 'the replica to stream' },
+  );
+}
+
+/** Collects reported errors for assertions. */
+export function collectErrors(): {
+  errors: unknown[];
+  onError: (error: unknown) => void;
+  codes: () => string[];
+} {
+  const errors: unknown[] = [];
+  return {
+    errors,
+    onError: (error) => errors.push(error),
+    codes: () => errors.map((e) => String((e as { code?: unknown }).code)),
+  };
+}
