@@ -54,7 +54,7 @@ export class GuardedCounter<T extends string = string> extends GuardedMetric<Cou
       this.series(labels).value += amount;
     } else {
       const amount = labels === undefined ? 1 : checkIncrement(this.name, labels);
-      this.series({}).value += amount;
+      this.unlabelled().value += amount;
     }
   }
 

@@ -56,7 +56,7 @@ export class GuardedGauge<T extends string = string> extends GuardedMetric<Gauge
     if (this.dead) return;
     if (typeof labels === 'object' && labels !== null)
       this.series(labels).value = checkValue(this.name, value);
-    else this.series({}).value = checkValue(this.name, labels);
+    else this.unlabelled().value = checkValue(this.name, labels);
   }
 
   inc(labels?: Labels<T> | number, value?: number): void {
@@ -137,7 +137,7 @@ export class GuardedGauge<T extends string = string> extends GuardedMetric<Gauge
       this.series(labels).value += sign * amount;
     } else {
       const amount = labels === undefined ? 1 : checkValue(this.name, labels);
-      this.series({}).value += sign * amount;
+      this.unlabelled().value += sign * amount;
     }
   }
 }

@@ -64,6 +64,8 @@ export abstract class GuardedMetric<E extends SeriesEntry> {
   readonly #sorted: readonly string[];
   readonly #known: ReadonlySet<string>;
   #map: Record<string, E>;
+  /** The series without labels, cached (the 0-label hot path); dropped whenever the map changes. */
+  #empty: E | null = null;
   #count = 0;
   #overflowSamples = 0;
   #expired = 0;
@@ -104,6 +106,20 @@ export abstract class GuardedMetric<E extends SeriesEntry> {
       if (!this.#known.has(key)) throw this.#unknownLabel(key);
     }
     const entry = map[hash] ?? this.#create(map, hash, labels);
+    entry.seen = this.clock.now;
+    return entry;
+  }
+
+  /** The series without labels: inc() / observe(value) with no label object. */
+  protected unlabelled(): E {
+    const map = this.inner.hashMap;
+    if (map !== this.#map) this.#resync(map);
+    let entry = this.#empty;
+    if (entry === null) {
+      entry = map[''] ?? this.#create(map, '', {});
+      // Not when the set was folded into the overflow series: the next call must count again.
+      if (map[''] === entry) this.#empty = entry;
+    }
     entry.seen = this.clock.now;
     return entry;
   }
@@ -156,6 +172,7 @@ export abstract class GuardedMetric<E extends SeriesEntry> {
     if (hash in map) {
       delete map[hash];
       this.#count--;
+      if (hash === '') this.#empty = null;
     }
   }
 
@@ -186,6 +203,7 @@ export abstract class GuardedMetric<E extends SeriesEntry> {
     if (this.dead || this.labelTtlMs <= 0 || this.labelNames.length === 0) return 0;
     const map = this.inner.hashMap;
     this.#map = map;
+    this.#empty = null;
     let kept = 0;
     let expired = 0;
     for (const hash in map) {
@@ -207,6 +225,7 @@ export abstract class GuardedMetric<E extends SeriesEntry> {
     this.dead = true;
     this.inner.hashMap = {};
     this.#map = this.inner.hashMap;
+    this.#empty = null;
     this.#count = 0;
   }
 
@@ -249,6 +268,7 @@ export abstract class GuardedMetric<E extends SeriesEntry> {
 
   #resync(map: Record<string, E>): void {
     this.#map = map;
+    this.#empty = null;
     let count = 0;
     for (const hash in map) if (hash !== OVERFLOW_HASH) count++;
     this.#count = this.labelNames.length === 0 ? 0 : count;

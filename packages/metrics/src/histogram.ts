@@ -75,7 +75,7 @@ export class GuardedHistogram<T extends string = string> extends GuardedMetric<H
       this.#record(this.series(labels), v);
     } else {
       const v = checkObservation(this.name, labels);
-      this.#record(this.series({}), v);
+      this.#record(this.unlabelled(), v);
     }
   }
 
