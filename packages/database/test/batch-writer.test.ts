@@ -1,0 +1,305 @@
+import { setImmediate as tick } from 'node:timers/promises';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createDatabase, type Database, DatabaseError } from '../src/index.js';
+import { collectErrors, harnessEnv, rawKnex, uniqueName, waitFor } from './helpers.js';
+
+const env = harnessEnv();
+const table = uniqueName('bw_events');
+const strict = uniqueName('bw_strict');
+
+interface Event {
+  kind: string;
+  amount: number | null;
+  meta: unknown;
+  at?: Date;
+  ok?: boolean;
+}
+
+async function count(db: Database, name = table): Promise<number> {
+  const { rows } = await db.primary.raw(`SELECT count(*)::int AS n FROM ${name}`);
+  return rows[0].n;
+}
+
+/** Holds an ACCESS EXCLUSIVE lock on a table until release() (a database that has slowed down). */
+async function lockTable(name: string): Promise<{ release: () => Promise<void> }> {
+  const admin = rawKnex(env.primary);
+  const trx = await admin.transaction();
+  await trx.raw(`LOCK TABLE ${name} IN ACCESS EXCLUSIVE MODE`);
+  return {
+    release: async () => {
+      await trx.rollback();
+      await admin.destroy();
+    },
+  };
+}
+
+describe('BatchWriter', () => {
+  let db: Database;
+  const reported = collectErrors();
+
+  beforeAll(async () => {
+    await using admin = rawKnex(env.primary);
+    await admin.schema.createTable(table, (t) => {
+      t.bigIncrements('id');
+      t.text('kind').notNullable();
+      t.double('amount');
+      t.jsonb('meta');
+      t.timestamp('at', { useTz: true });
+      t.boolean('ok');
+    });
+    await admin.schema.createTable(strict, (t) => {
+      t.integer('n').notNullable().unique();
+    });
+    db = createDatabase({ primary: env.primary, onError: reported.onError });
+  });
+  afterAll(async () => {
+    await db.close();
+    await using admin = rawKnex(env.primary);
+    await admin.schema.dropTableIfExists(table);
+    await admin.schema.dropTableIfExists(strict);
+  });
+  afterEach(async () => {
+    vi.useRealTimers();
+    await db.primary.raw(`TRUNCATE ${table}`);
+    await db.primary.raw(`TRUNCATE ${strict}`);
+    reported.errors.length = 0;
+  });
+
+  it('writes with COPY, flushing on size, and round-trips awkward values', async () => {
+    const writer = db.createBatchWriter<Event>({
+      table,
+      columns: ['kind', 'amount', 'meta', 'at', 'ok'],
+      batchSize: 1_000,
+      flushIntervalMs: 60_000,
+    });
+    const at = new Date('2024-05-06T07:08:09.123Z');
+    writer.write({
+      kind: 'tab\there\nnew line \\ back\r',
+      amount: null,
+      meta: { a: [1, 'x\ty'] },
+      at,
+      ok: true,
+    });
+    for (let i = 1; i < 2_500; i++) writer.write({ kind: 'event', amount: i / 2, meta: null, ok: false });
+    // The interval is 60 s: only reaching batchSize can have started these flushes (which drain the queue).
+    await waitFor(() => writer.stats().written === 2_500, { what: 'size-triggered flushes' });
+    expect(await count(db)).toBe(2_500);
+    // Fewer than batchSize rows wait for the interval or an explicit flush.
+    writer.write({ kind: 'late', amount: 1, meta: null });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(writer.stats().written).toBe(2_500);
+    await writer.flush();
+    expect(await count(db)).toBe(2_501);
+    const first = await db.primary.select('*').from(table).orderBy('id').first();
+    expect(first).toMatchObject({
+      kind: 'tab\there\nnew line \\ back\r',
+      amount: null,
+      meta: { a: [1, 'x\ty'] },
+      ok: true,
+    });
+    expect(first.at.toISOString()).toBe(at.toISOString());
+    expect(writer.stats()).toMatchObject({
+      mode: 'copy',
+      written: 2_501,
+      batches: 4,
+      retried: 0,
+      lastError: null,
+    });
+    await writer.close();
+    expect(db.stats().writers).toEqual([]);
+  });
+
+  it('writes with multi-row INSERT chunked under the 65,535-parameter limit', async () => {
+    const writer = db.createBatchWriter<Event>({
+      table,
+      columns: ['kind', 'amount', 'meta'],
+      mode: 'insert',
+      batchSize: 30_000,
+      maxItems: 30_000,
+      flushIntervalMs: 60_000,
+    });
+    // 30,000 rows × 3 columns = 90,000 parameters: two statements (21,845 + 8,155 rows) in one transaction.
+    for (let i = 0; i < 30_000; i++) writer.write({ kind: 'ins', amount: i, meta: { i } });
+    await writer.flush();
+    expect(await count(db)).toBe(30_000);
+    expect(writer.stats()).toMatchObject({ mode: 'insert', written: 30_000, batches: 1 });
+    const last = await db.primary.select('meta').from(table).where({ amount: 29_999 }).first();
+    expect(last.meta).toEqual({ i: 29_999 });
+    await writer.close();
+  });
+
+  it('never runs two flushes at once', async () => {
+    const client = db.primary.client as { acquireConnection: () => Promise<unknown> };
+    const original = client.acquireConnection;
+    let active = 0;
+    let most = 0;
+    const spy = vi.spyOn(client, 'acquireConnection').mockImplementation(async function (this: unknown) {
+      active++;
+      most = Math.max(most, active);
+      try {
+        return await original.call(this);
+      } finally {
+        setImmediate(() => active--);
+      }
+    });
+    try {
+      const writer = db.createBatchWriter<Event>({
+        table,
+        columns: ['kind'],
+        batchSize: 50,
+        flushIntervalMs: 5,
+      });
+      const flushes: Promise<void>[] = [];
+      for (let i = 0; i < 2_000; i++) {
+        writer.write({ kind: 'c', amount: 0, meta: null });
+        if (i % 100 === 0) flushes.push(writer.flush());
+      }
+      await Promise.all(flushes);
+      await writer.flush();
+      expect(await count(db)).toBe(2_000);
+      expect(most).toBe(1);
+      await writer.close();
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('stays bounded when the database slows down, counting every dropped row', async () => {
+    const writer = db.createBatchWriter<Event>({
+      table,
+      columns: ['kind'],
+      batchSize: 100,
+      maxItems: 1_000,
+      flushIntervalMs: 10,
+    });
+    const lock = await lockTable(table);
+    let released = false;
+    try {
+      for (let i = 0; i < 5_000; i++) {
+        writer.write({ kind: `slow-${i}`, amount: null, meta: null });
+        if (i % 500 === 0) await tick();
+      }
+      const stats = writer.stats();
+      expect(stats.queue.size).toBeLessThanOrEqual(1_000);
+      expect(stats.dropped.overflow).toBeGreaterThan(0);
+      expect(reported.codes()).toContain('ORG_DATABASE_ROWS_DROPPED');
+      await lock.release();
+      released = true;
+      await waitFor(() => writer.stats().queue.size === 0 && !writer.stats().flushing, {
+        what: 'the queue to drain',
+      });
+      const after = writer.stats();
+      // Every row offered is either written or counted as dropped.
+      expect(after.written + after.dropped.overflow).toBe(5_000);
+      expect(await count(db)).toBe(after.written);
+    } finally {
+      if (!released) await lock.release();
+      await writer.close();
+    }
+  });
+
+  it('drops and reports a batch the server rejects, and keeps writing', async () => {
+    const writer = db.createBatchWriter<{ n: number | null }>({
+      table: strict,
+      columns: ['n'],
+      flushIntervalMs: 60_000,
+    });
+    writer.write({ n: 1 });
+    writer.write({ n: null });
+    await writer.flush();
+    expect(writer.stats().dropped.rejected).toBe(2);
+    const error = reported.errors.find(
+      (e) => (e as DatabaseError).code === 'ORG_DATABASE_ROWS_DROPPED',
+    ) as DatabaseError;
+    expect((error.cause as DatabaseError).code).toBe('ORG_DATABASE_CONSTRAINT');
+    writer.write({ n: 2 });
+    await writer.flush();
+    expect(await count(db, strict)).toBe(1);
+    expect(() => writer.write(null as unknown as { n: number })).toThrowError(
+      expect.objectContaining({ code: 'ORG_DATABASE_INVALID_ROW' }),
+    );
+    await writer.close();
+    expect(() => writer.write({ n: 3 })).toThrowError(
+      expect.objectContaining({ code: 'ORG_LIFECYCLE_CLOSED' }),
+    );
+  });
+
+  it('puts a batch back on a retryable error (pool timeout) and writes it later', async () => {
+    const reportedHere = collectErrors();
+    await using small = createDatabase({
+      primary: env.primary,
+      pool: { max: 1, acquireTimeoutMs: 100 },
+      onError: reportedHere.onError,
+    });
+    const writer = small.createBatchWriter<Event>({ table, columns: ['kind'], flushIntervalMs: 20 });
+    let release!: () => void;
+    const held = small.transaction(
+      () =>
+        new Promise<void>((resolve) => {
+          release = resolve;
+        }),
+    );
+    await waitFor(() => small.stats().pools.primary!.used === 1, { what: 'the connection to be held' });
+    writer.write({ kind: 'r1', amount: null, meta: null });
+    writer.write({ kind: 'r2', amount: null, meta: null });
+    await waitFor(() => writer.stats().retried > 0, { what: 'a retry' });
+    expect(writer.stats().written).toBe(0);
+    expect(writer.stats().lastError).toBe('ORG_DATABASE_POOL_TIMEOUT');
+    release();
+    await held;
+    await waitFor(() => writer.stats().written === 2, { what: 'the retried rows' });
+    expect(writer.stats().dropped).toMatchObject({ overflow: 0, rejected: 0 });
+  });
+
+  it('flushes on time with fake timers', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const writer = db.createBatchWriter<Event>({ table, columns: ['kind'], flushIntervalMs: 1_000 });
+    for (let i = 0; i < 5; i++) writer.write({ kind: 't', amount: null, meta: null });
+    await vi.advanceTimersByTimeAsync(999);
+    expect(writer.stats().flushes).toBe(0);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(writer.stats().flushes).toBe(1);
+    const deadline = performance.now() + 10_000;
+    while (writer.stats().written < 5 && performance.now() < deadline) await tick();
+    expect(writer.stats().written).toBe(5);
+    vi.useRealTimers();
+    await writer.close();
+  });
+
+  it('close() makes a final flush, and keeps its deadline when the database is stuck', async () => {
+    const writer = db.createBatchWriter<Event>({ table, columns: ['kind'], flushIntervalMs: 60_000 });
+    for (let i = 0; i < 10; i++) writer.write({ kind: 'final', amount: null, meta: null });
+    await writer.close();
+    expect(await count(db)).toBe(10);
+
+    const stuck = db.createBatchWriter<Event>({ table, columns: ['kind'], flushIntervalMs: 60_000 });
+    for (let i = 0; i < 10; i++) stuck.write({ kind: 'stuck', amount: null, meta: null });
+    const lock = await lockTable(table);
+    try {
+      const started = performance.now();
+      await stuck.close({ timeoutMs: 300 });
+      expect(performance.now() - started).toBeLessThan(1_500);
+      const dropped = reported.errors.find(
+        (e) =>
+          (e as DatabaseError).code === 'ORG_DATABASE_ROWS_DROPPED' &&
+          (e as DatabaseError).details?.reason === 'closed',
+      ) as DatabaseError;
+      expect(dropped.details).toMatchObject({ inFlight: 10 });
+    } finally {
+      await lock.release();
+    }
+  });
+
+  it('rejects bad options with typed errors', () => {
+    expect(() => db.createBatchWriter({ table: '', columns: ['a'] })).toThrowError(DatabaseError);
+    expect(() => db.createBatchWriter<{ a: number }>({ table, columns: [] })).toThrowError(
+      expect.objectContaining({ code: 'ORG_DATABASE_INVALID_OPTION' }),
+    );
+    expect(() =>
+      db.createBatchWriter<{ a: number }>({ table, columns: ['a'], mode: 'upsert' as 'copy' }),
+    ).toThrowError(expect.objectContaining({ code: 'ORG_DATABASE_INVALID_OPTION' }));
+    expect(() => db.createBatchWriter<{ a: number }>({ table, columns: ['a'], batchSize: 0 })).toThrowError(
+      expect.objectContaining({ code: 'ORG_LIFECYCLE_INVALID_OPTION' }),
+    );
+  });
+});
