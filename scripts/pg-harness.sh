@@ -50,11 +50,13 @@ is_root() { [[ $(id -u) -eq 0 ]]; }
 
 # Runs a server-side binary (initdb, pg_ctl, pg_basebackup) as the user that owns the clusters.
 # From inside the state dir, so that a cwd the postgres user cannot read (e.g. /root) does not matter.
+# Fd 9 (the harness lock) is closed for the child: a server started by pg_ctl would otherwise inherit it
+# and hold the lock for as long as it runs.
 as_pg() {
   if is_root; then
-    (cd "$STATE_DIR" && runuser -u postgres -- "$@")
+    (cd "$STATE_DIR" && runuser -u postgres -- "$@" 9<&-)
   else
-    (cd "$STATE_DIR" && "$@")
+    (cd "$STATE_DIR" && "$@" 9<&-)
   fi
 }
 
@@ -370,7 +372,7 @@ revive() {
 # Commands
 
 print_status() {
-  local p=down r=down rec=unknown repl=none
+  local p=down r=down rec='not running' repl=none
   if [[ -n $PG_BIN ]] && server_running "$PRIMARY_DIR"; then p=up; fi
   if [[ -n $PG_BIN ]] && server_running "$REPLICA_DIR"; then r=up; fi
   if [[ $r == up ]]; then
