@@ -25,8 +25,8 @@ export function parsePrometheus(text: string): Map<string, Map<string, number>> 
     if (!match) continue;
     const value = Number(match[3]);
     if (!Number.isFinite(value)) continue;
-    let byLabels = metrics.get(match[1]!);
-    if (!byLabels) metrics.set(match[1]!, (byLabels = new Map()));
+    const byLabels = metrics.get(match[1]!) ?? new Map<string, number>();
+    metrics.set(match[1]!, byLabels);
     byLabels.set(match[2] ?? '', value);
   }
   return metrics;
