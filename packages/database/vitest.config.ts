@@ -1,3 +1,5 @@
 import { packageConfig } from '../../vitest.shared.ts';
 
-export default packageConfig();
+// The replication suite stops the replica and restarts the primary; the other files read through the
+// replica. Running the files one after another keeps each one's view of the harness predictable.
+export default packageConfig({ test: { fileParallelism: false } });

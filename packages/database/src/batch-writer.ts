@@ -28,6 +28,11 @@ export interface BatchWriterOptions<Row> {
   mode?: 'copy' | 'insert';
   /** Rows per COPY or INSERT batch; reaching it in the queue starts a flush. Default 1 000. */
   batchSize?: number;
+  /**
+   * COPY mode: one COPY statement streams up to this many batches (encoded one batch at a time, so the
+   * server parses batch n while batch n+1 is encoded). 1 = one COPY per batch. Default 10.
+   */
+  batchesPerCopy?: number;
   /** Longest time a row waits for a flush. Default 1 000 ms. */
   flushIntervalMs?: number;
   /** Queue cap in rows. Default 10 000. */
@@ -99,6 +104,7 @@ export class BatchWriter<Row extends object> extends Resource {
   readonly mode: 'copy' | 'insert';
   readonly batchSize: number;
   readonly flushIntervalMs: number;
+  readonly batchesPerCopy: number;
   readonly closeTimeoutMs: number;
   readonly #knex: Knex;
   readonly #queue: BoundedQueue<Row>;
@@ -159,6 +165,10 @@ export class BatchWriter<Row extends object> extends Resource {
     this.flushIntervalMs = checkNumber(`${name}.flushIntervalMs`, options.flushIntervalMs ?? 1_000, {
       min: 1,
       max: 2 ** 31 - 1,
+    });
+    this.batchesPerCopy = checkNumber(`${name}.batchesPerCopy`, options.batchesPerCopy ?? 10, {
+      min: 1,
+      integer: true,
     });
     this.#knex = knex;
     this.#onClosed = onClosed;
@@ -270,7 +280,9 @@ export class BatchWriter<Row extends object> extends Resource {
     const started = performance.now();
     try {
       while (this.#queue.size > 0) {
-        const batch = this.#queue.take(this.batchSize);
+        const batch = this.#queue.take(
+          this.mode === 'copy' ? this.batchSize * this.batchesPerCopy : this.batchSize,
+        );
         if (batch.length === 0) break;
         if (!(await this.#writeBatch(batch, final))) break;
         // Rows keep arriving during a long flush: a write() that hits batchSize asks for one more run.
@@ -339,7 +351,13 @@ export class BatchWriter<Row extends object> extends Resource {
   #copy(rows: Row[]): Promise<void> {
     return this.#withConnection(async (conn) => {
       const stream = conn.query(copyFrom(this.#copySql)) as NodeJS.WritableStream;
-      await pipeline(Readable.from([copyText(rows, this.columns)]), stream);
+      const { batchSize, columns } = this;
+      function* chunks(): Generator<string> {
+        for (let start = 0; start < rows.length; start += batchSize) {
+          yield copyText(rows.slice(start, start + batchSize), columns);
+        }
+      }
+      await pipeline(Readable.from(chunks()), stream);
     });
   }
 

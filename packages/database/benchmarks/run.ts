@@ -1,0 +1,267 @@
+// Benchmarks for @org/shared-database, side by side in one run against the same harness servers.
+// Run: npm run bench (builds first via turbo; or npx tsc --build, then org-task bench node benchmarks/run.ts).
+// Node runs this file by type stripping: erasable TypeScript only.
+import { createDatabase, ReplicationMonitor } from '@org/shared-database';
+import knex from 'knex';
+
+interface Result {
+  name: string;
+  value: number;
+  unit: string;
+}
+
+const url: string = process.env.DATABASE_URL ?? '';
+const replicaUrl: string = (process.env.DATABASE_REPLICA_URLS ?? '').split(',').filter((u) => u !== '')[0] ?? '';
+if (url === '' || replicaUrl === '') {
+  process.stderr.write(
+    'DATABASE_URL and DATABASE_REPLICA_URLS must be set: eval "$(bash scripts/pg-harness.sh env)"\n',
+  );
+  process.exit(2);
+}
+const gc = (globalThis as { gc?: () => void }).gc;
+if (!gc) {
+  process.stderr.write('run with --expose-gc (npm run bench does)\n');
+  process.exit(2);
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+function emit(
+  caseName: string,
+  results: Result[],
+  ratios: Record<string, number>,
+  target: string,
+  met: boolean,
+): void {
+  const width = Math.max(...results.map((r) => r.name.length));
+  process.stdout.write(`\n${caseName}  (target: ${target}: ${met ? 'met' : 'NOT met'})\n`);
+  for (const r of results) {
+    process.stdout.write(
+      `  ${r.name.padEnd(width)}  ${r.value.toLocaleString('en-US', { maximumFractionDigits: 1 }).padStart(14)} ${r.unit}\n`,
+    );
+  }
+  for (const [k, v] of Object.entries(ratios)) process.stdout.write(`  ${k} = ${v.toFixed(3)}\n`);
+  const round = (n: number) => Math.round(n * 1000) / 1000;
+  const line = {
+    type: 'bench',
+    package: 'database',
+    case: caseName,
+    results: results.map((r) => ({ ...r, value: round(r.value) })),
+    ratios: Object.fromEntries(Object.entries(ratios).map(([k, v]) => [k, round(v)])),
+    target,
+    met,
+  };
+  process.stdout.write(`${JSON.stringify(line)}\n`);
+}
+
+/** ops/s of `op` run with `concurrency` workers for `count` operations in total. */
+async function throughput(op: () => Promise<unknown>, count: number, concurrency: number): Promise<number> {
+  let left = count;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (left-- > 0) await op();
+    }),
+  );
+  return count / ((performance.now() - started) / 1000);
+}
+
+async function queryThroughput(): Promise<void> {
+  const pool = { min: 0, max: 10 };
+  const raw = knex({ client: 'pg', connection: url, pool });
+  const db = createDatabase({ primary: url, pool: { max: 10 }, onError: () => {} });
+  const noop = async () => 1;
+  const contestants: [string, () => Promise<unknown>][] = [
+    ['no-op (baseline)', noop],
+    ['raw knex', () => raw.raw('SELECT 1')],
+    ['@org/shared-database read()', () => db.read().raw('SELECT 1')],
+  ];
+  const samples = new Map<string, number[]>(contestants.map(([n]) => [n, []]));
+  for (const [, op] of contestants) await throughput(op, 500, 10); // warm-up, opens the pools
+  // Rounds interleave the contestants, so drift of the machine hits all of them alike.
+  for (let round = 0; round < 7; round++) {
+    for (const [name, op] of contestants) samples.get(name)!.push(await throughput(op, 2_000, 10));
+  }
+  const results = contestants.map(([name]) => ({
+    name,
+    value: median(samples.get(name)!),
+    unit: 'queries/s',
+  }));
+  const ours = results[2]!.value;
+  const peer = results[1]!.value;
+  emit(
+    'query-throughput',
+    results,
+    { 'ours/raw knex': ours / peer, 'ours/no-op': ours / results[0]!.value },
+    'ours/raw knex >= 0.95',
+    ours / peer >= 0.95,
+  );
+  await raw.destroy();
+  await db.close();
+}
+
+async function batchInsert(): Promise<void> {
+  const table = `bench_events_${process.pid}`;
+  const admin = knex({ client: 'pg', connection: url, pool: { min: 0, max: 10 } });
+  await admin.schema.dropTableIfExists(table);
+  await admin.schema.createTable(table, (t) => {
+    t.bigIncrements('id');
+    t.text('kind');
+    t.integer('user_id');
+    t.double('amount');
+    t.timestamp('at', { useTz: true });
+  });
+  const db = createDatabase({ primary: url, onError: (e) => process.stderr.write(`${String(e)}\n`) });
+  const ROWS = 50_000;
+  const BATCH = 1_000;
+  const makeRows = () =>
+    Array.from({ length: ROWS }, (_, i) => ({
+      kind: 'revenue',
+      user_id: i % 997,
+      amount: i * 0.01,
+      at: new Date(),
+    }));
+  type Row = ReturnType<typeof makeRows>[number];
+  const columns = ['kind', 'user_id', 'amount', 'at'] as const;
+
+  const viaWriter = async (mode: 'copy' | 'insert', batchesPerCopy = 10) => {
+    const rows = makeRows();
+    const writer = db.createBatchWriter<Row>({
+      table,
+      columns: [...columns],
+      mode,
+      batchesPerCopy,
+      batchSize: BATCH,
+      maxItems: ROWS,
+      flushIntervalMs: 50,
+    });
+    const started = performance.now();
+    for (const row of rows) writer.write(row);
+    await writer.flush();
+    const rate = ROWS / ((performance.now() - started) / 1000);
+    const { written } = writer.stats();
+    await writer.close();
+    if (written !== ROWS) throw new Error(`writer wrote ${written} of ${ROWS}`);
+    return rate;
+  };
+  const viaBatchInsert = async () => {
+    const rows = makeRows();
+    const started = performance.now();
+    await admin.batchInsert(table, rows, BATCH);
+    return ROWS / ((performance.now() - started) / 1000);
+  };
+  const viaNoop = async () => {
+    const rows = makeRows();
+    const sink: Row[] = [];
+    const started = performance.now();
+    for (const row of rows) sink.push(row);
+    return ROWS / ((performance.now() - started) / 1000);
+  };
+  const contestants: [string, () => Promise<number>][] = [
+    ['no-op (array push, baseline)', viaNoop],
+    ['knex.batchInsert (batch 1000)', viaBatchInsert],
+    ['BatchWriter copy (batch 1000, 10 per COPY)', () => viaWriter('copy')],
+    ['BatchWriter insert (batch 1000)', () => viaWriter('insert')],
+    ['BatchWriter copy (batch 1000, 1 per COPY)', () => viaWriter('copy', 1)],
+  ];
+  const samples = new Map<string, number[]>(contestants.map(([n]) => [n, []]));
+  for (let round = 0; round < 3; round++) {
+    for (const [name, run] of contestants) {
+      samples.get(name)!.push(await run());
+      await admin.raw(`TRUNCATE ${table}`);
+    }
+  }
+  const results = contestants.map(([name]) => ({ name, value: median(samples.get(name)!), unit: 'rows/s' }));
+  const peer = results[1]!.value;
+  const copy = results[2]!.value / peer;
+  emit(
+    'batch-writer',
+    results,
+    {
+      'copy/knex.batchInsert': copy,
+      'insert/knex.batchInsert': results[3]!.value / peer,
+      'copy 1-per-COPY/knex.batchInsert': results[4]!.value / peer,
+      'copy/no-op': results[2]!.value / results[0]!.value,
+    },
+    'BatchWriter copy/knex.batchInsert >= 3',
+    copy >= 3,
+  );
+  await db.close();
+  await admin.schema.dropTableIfExists(table);
+  await admin.destroy();
+}
+
+async function monitorHeap(): Promise<void> {
+  // One hour of polling every 2 s is 1,800 polls; they run back to back here.
+  const POLLS = 1_800;
+  const primary = knex({ client: 'pg', connection: url, pool: { min: 0, max: 2 } });
+  const replica = knex({ client: 'pg', connection: replicaUrl, pool: { min: 0, max: 2 } });
+  const monitor = new ReplicationMonitor({
+    primary,
+    replicas: [{ name: 'replica-1', knex: replica }],
+    intervalMs: 2_000,
+    pollOnStart: false,
+    onError: () => {},
+  });
+  monitor.on('lag', () => {});
+  monitor.start();
+  const heap = async () => {
+    for (let i = 0; i < 3; i++) {
+      gc!();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    return process.memoryUsage().heapUsed;
+  };
+  for (let i = 0; i < 100; i++) await monitor.poll(); // warm-up: pools, JIT
+  const start = await heap();
+  const mid: number[] = [];
+  for (let i = 1; i <= POLLS; i++) {
+    await monitor.poll();
+    if (i % 600 === 0) mid.push(await heap());
+  }
+  const end = await heap();
+  const listeners = replica.listenerCount('query-error');
+  await monitor.cleanup();
+  const after = replica.listenerCount('query-error');
+  // Baseline: the same number of awaited no-op tasks.
+  const baseStart = await heap();
+  for (let i = 0; i < POLLS; i++) await Promise.resolve();
+  const baseEnd = await heap();
+  const growthKb = (end - start) / 1024;
+  const results = [
+    { name: 'no-op (baseline) heap growth', value: (baseEnd - baseStart) / 1024, unit: 'kB' },
+    { name: `monitor heap growth over ${POLLS} polls`, value: growthKb, unit: 'kB' },
+    { name: 'monitor heap at 600/1200/1800 polls', value: mid.length, unit: 'samples' },
+    {
+      name: 'query-error listeners while running / after cleanup',
+      value: listeners * 10 + after,
+      unit: 'n*10+m',
+    },
+  ];
+  process.stdout.write(
+    `  heap samples (MB): ${[start, ...mid].map((b) => (b / 1048576).toFixed(2)).join(' -> ')}\n`,
+  );
+  emit(
+    'monitor-heap-1h',
+    results,
+    { growth_kB_per_1000_polls: (growthKb / POLLS) * 1000 },
+    'heap flat: growth < 512 kB over 1,800 polls, listeners back to 0',
+    growthKb < 512 && after === 0,
+  );
+  await primary.destroy();
+  await replica.destroy();
+}
+
+const only = process.argv[2];
+const cases: [string, () => Promise<void>][] = [
+  ['query-throughput', queryThroughput],
+  ['batch-writer', batchInsert],
+  ['monitor-heap-1h', monitorHeap],
+];
+process.stdout.write(
+  `@org/shared-database benchmarks — ${new Date().toISOString()}, node ${process.version}\n`,
+);
+for (const [name, run] of cases) if (!only || only === name) await run();
