@@ -11,7 +11,8 @@ interface Result {
 }
 
 const url: string = process.env.DATABASE_URL ?? '';
-const replicaUrl: string = (process.env.DATABASE_REPLICA_URLS ?? '').split(',').filter((u) => u !== '')[0] ?? '';
+const replicaUrl: string =
+  (process.env.DATABASE_REPLICA_URLS ?? '').split(',').filter((u) => u !== '')[0] ?? '';
 if (url === '' || replicaUrl === '') {
   process.stderr.write(
     'DATABASE_URL and DATABASE_REPLICA_URLS must be set: eval "$(bash scripts/pg-harness.sh env)"\n',
