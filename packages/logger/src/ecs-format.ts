@@ -7,6 +7,7 @@ import {
   type SanitizeOptions,
   sanitize,
   sanitizeError,
+  setKey,
   TRUNCATED_MARKER,
 } from './sanitize.js';
 
@@ -78,7 +79,7 @@ export function ecsLine(info: InfoLike, options: EcsFormatOptions): string {
 export function buildDocument(info: InfoLike, options: EcsFormatOptions): SafeObject {
   const level = typeof info.level === 'string' ? info.level : String(info.level);
   const doc = createSafeObject();
-  doc['@timestamp'] = new Date(options.now()).toISOString();
+  doc['@timestamp'] = isoTime(options.now());
   doc['log.level'] = level;
   const parts: Parts = { doc, error: undefined, extra: undefined, extraArgs: undefined, traceId: undefined };
   const message = info.message;
@@ -128,6 +129,18 @@ export function buildDocument(info: InfoLike, options: EcsFormatOptions): SafeOb
   return doc;
 }
 
+let lastMs = Number.NaN;
+let lastIso = '';
+
+/** toISOString, computed once per millisecond (many entries share one). */
+export function isoTime(ms: number): string {
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastIso = new Date(ms).toISOString();
+  }
+  return lastIso;
+}
+
 function addField(
   parts: Parts,
   key: string,
@@ -157,8 +170,7 @@ function addField(
 }
 
 function setField(parts: Parts, key: string, value: unknown): void {
-  if (RESERVED.has(key)) extraOf(parts)[key] = value;
-  else parts.doc[key] = value;
+  setKey(RESERVED.has(key) ? extraOf(parts) : parts.doc, key, value);
 }
 
 function pushExtraArg(parts: Parts, value: unknown): void {

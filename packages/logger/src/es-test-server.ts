@@ -295,7 +295,10 @@ class EsServer implements EsTestServer {
   }
 
   #later(ms: number, fn: () => void): void {
-    if (ms <= 0) return fn();
+    if (ms <= 0) {
+      fn();
+      return;
+    }
     const timer = setTimeout(() => {
       this.#timers.delete(timer);
       fn();
@@ -477,7 +480,10 @@ class EsServer implements EsTestServer {
 
   #send(req: IncomingMessage, res: ServerResponse, status: number, body: unknown): void {
     if (res.destroyed) return;
-    const text = body === undefined ? '' : JSON.stringify(body);
+    const filter = new URL(req.url ?? '/', 'http://localhost').searchParams.get('filter_path');
+    const filtered =
+      filter && status < 300 && body !== undefined ? filterPath(body, filter.split(',')) : body;
+    const text = filtered === undefined ? '' : JSON.stringify(filtered);
     res.writeHead(status, {
       ...PRODUCT,
       'content-type': contentType(req),
@@ -493,6 +499,29 @@ function contentType(req: IncomingMessage): string {
   return accept.includes('application/vnd.elasticsearch+json') && match
     ? `application/vnd.elasticsearch+json; compatible-with=${match[1]}`
     : 'application/json; charset=UTF-8';
+}
+
+/** Elasticsearch's filter_path: keep only the dotted paths given (`*` matches any one key). */
+export function filterPath(value: unknown, patterns: string[]): unknown {
+  const paths = patterns.map((pattern) => pattern.trim().split('.')).filter((path) => path.length > 0);
+  return pick(value, paths) ?? {};
+}
+
+function pick(value: unknown, paths: string[][]): unknown {
+  if (paths.some((path) => path.length === 0)) return value;
+  if (Array.isArray(value)) {
+    const out = value.map((item) => pick(item, paths)).filter((item) => item !== undefined);
+    return out.length > 0 ? out : undefined;
+  }
+  if (value === null || typeof value !== 'object') return undefined;
+  const out: Record<string, unknown> = {};
+  for (const [key, member] of Object.entries(value)) {
+    const rest = paths.filter((path) => path[0] === key || path[0] === '*').map((path) => path.slice(1));
+    if (rest.length === 0) continue;
+    const picked = pick(member, rest);
+    if (picked !== undefined) out[key] = picked;
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
 }
 
 function errorBody(type: string, reason: string, status: number): unknown {

@@ -61,7 +61,7 @@ export interface ElasticsearchTransportOptions {
   batchSize?: number;
   /** Bytes per _bulk request. Default 5 MiB. */
   maxBatchBytes?: number;
-  /** _bulk requests one flush keeps in flight at once. Default 2. */
+  /** _bulk requests one flush keeps in flight at once (a sliding window). Default 4. */
   maxConcurrentRequests?: number;
   /** Period of the (unref'd) flush timer. Default 1000 ms. */
   flushIntervalMs?: number;
@@ -188,7 +188,7 @@ export class ElasticsearchTransport extends TransportStream implements AsyncDisp
     this.#idPrefix = `${randomBytes(6).toString('base64url')}-`;
     this.#batchSize = num('batchSize', options.batchSize ?? 100, 1, 10_000, true);
     this.#maxBatchBytes = num('maxBatchBytes', options.maxBatchBytes ?? 5 * MiB, 1);
-    this.#maxConcurrent = num('maxConcurrentRequests', options.maxConcurrentRequests ?? 2, 1, 64, true);
+    this.#maxConcurrent = num('maxConcurrentRequests', options.maxConcurrentRequests ?? 4, 1, 64, true);
     this.#maxFlushMs = num('maxFlushMs', options.maxFlushMs ?? 5000, 1);
     this.#requestTimeoutMs = num('requestTimeoutMs', options.requestTimeoutMs ?? 5000, 1);
     this.#reportIntervalMs = num('reportIntervalMs', options.reportIntervalMs ?? 60_000, 0);
@@ -408,33 +408,47 @@ export class ElasticsearchTransport extends TransportStream implements AsyncDisp
     if (!force && this.#now() < this.#nextAttemptAt) return;
     const started = this.#now();
     const t0 = performance.now();
+    // A sliding window of requests: as one answers, the next full batch goes out, so delivery keeps
+    // up with a producer that yields rarely. A partial batch is sent only when nothing is in flight.
+    const inFlight = new Map<number, Promise<{ key: number; result: SendResult }>>();
+    let nextKey = 0;
+    let backingOff = false;
     try {
-      while (this.#queue.size > 0 && !this.#abort.signal.aborted) {
+      while (!this.#abort.signal.aborted) {
         const remaining = started + this.#maxFlushMs - this.#now();
-        if (remaining <= 0) break;
-        const batches: QueueEntry<BufferedDoc>[][] = [];
-        // While recovering from failures, probe with one request instead of a full volley.
-        const concurrency = this.#backoff.attempt > 0 ? 1 : this.#maxConcurrent;
-        for (let k = 0; k < concurrency && this.#queue.size > 0; k++) {
-          batches.push(this.#queue.take(this.#batchSize, this.#maxBatchBytes));
+        // While recovering from failures, probe with one request instead of a full window.
+        const limit = this.#backoff.attempt > 0 ? 1 : this.#maxConcurrent;
+        while (
+          !backingOff &&
+          remaining > 0 &&
+          inFlight.size < limit &&
+          this.#queue.size > 0 &&
+          (inFlight.size === 0 || this.#queue.size >= this.#batchSize)
+        ) {
+          const batch = this.#queue.take(this.#batchSize, this.#maxBatchBytes);
+          if (batch.length === 0) break;
+          const key = nextKey++;
+          inFlight.set(
+            key,
+            this.#send(batch, remaining).then((result) => ({ key, result })),
+          );
         }
-        const results = await Promise.all(batches.map((batch) => this.#send(batch, remaining)));
-        let backOff = false;
-        // Put back the last batch first, so that the buffer keeps the original order.
-        for (let k = results.length - 1; k >= 0; k--) {
-          const result = results[k]!;
-          if (result.requeue.length > 0) {
-            this.#retries += result.requeue.length;
-            this.#queue.requeue(result.requeue);
+        if (inFlight.size === 0) break;
+        const { key, result } = await Promise.race(inFlight.values());
+        inFlight.delete(key);
+        if (result.requeue.length > 0) {
+          this.#retries += result.requeue.length;
+          this.#queue.requeue(result.requeue);
+        }
+        if (result.backOff) {
+          if (!backingOff) {
+            backingOff = true;
+            this.#nextAttemptAt = this.#now() + this.#backoff.next();
           }
-          backOff ||= result.backOff;
+        } else if (!backingOff) {
+          this.#backoff.reset();
+          this.#nextAttemptAt = 0;
         }
-        if (backOff) {
-          this.#nextAttemptAt = this.#now() + this.#backoff.next();
-          break;
-        }
-        this.#backoff.reset();
-        this.#nextAttemptAt = 0;
       }
     } finally {
       this.#lastFlushMs = performance.now() - t0;

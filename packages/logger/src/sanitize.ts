@@ -33,11 +33,20 @@ export interface SanitizeOptions {
 export const TRUNCATED_MARKER = '…[truncated]';
 const BUFFER_PREVIEW_BYTES = 256;
 
-/** A JSON-safe object with a null prototype, so that a `__proto__` key is an ordinary key. */
+/** A plain JSON-safe object (fast-mode in V8); dynamic keys go through setKey. */
 export type SafeObject = Record<string, unknown>;
 
 export function createSafeObject(): SafeObject {
-  return Object.create(null) as SafeObject;
+  return {};
+}
+
+/** Sets a key from input data: `__proto__` becomes an ordinary own property, never the prototype. */
+export function setKey(object: SafeObject, key: string, value: unknown): void {
+  if (key === '__proto__') {
+    Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
+  } else {
+    object[key] = value;
+  }
 }
 
 /** `seen` holds the containers above value (for circular references through them). */
@@ -61,7 +70,7 @@ export function sanitizeError(
     if (typeof stack === 'string') out.stack_trace = clip(stack, options.maxStringLength);
     for (const key of safeKeys(error)) {
       if (key === 'name' || key === 'message' || key === 'stack' || key === 'cause') continue;
-      out[key] = redacts(key, options) ? REDACTED : walkMember(error, key, options, depth + 1, seen);
+      setKey(out, key, redacts(key, options) ? REDACTED : walkMember(error, key, options, depth + 1, seen));
     }
     const cause = safeRead(() => error.cause);
     if (cause !== undefined) {
@@ -150,7 +159,7 @@ function walkObject(object: object, options: SanitizeOptions, depth: number, see
         break;
       }
       const name = typeof key === 'string' ? key : String(walk(key, options, depth + 1, seen));
-      out[name] = redacts(name, options) ? REDACTED : walk(member, options, depth + 1, seen);
+      setKey(out, name, redacts(name, options) ? REDACTED : walk(member, options, depth + 1, seen));
     }
     return out;
   }
@@ -184,7 +193,7 @@ function walkObject(object: object, options: SanitizeOptions, depth: number, see
   for (let i = 0; i < n; i++) {
     const key = keys[i]!;
     const member = redacts(key, options) ? REDACTED : walkMember(object, key, options, depth + 1, seen);
-    if (member !== undefined) out[key] = member;
+    if (member !== undefined) setKey(out, key, member);
   }
   if (keys.length > n) out['…'] = `${keys.length - n} more keys`;
   return out;
