@@ -1,5 +1,11 @@
-// One Express server in its own process, so that its peak RSS (VmHWM) is its own.
-// Usage: node benchmarks/server.ts <bare|org|express-winston|pino-http>; prints the port on stdout.
+// One Express server in its own process, so that its CPU time and peak RSS (VmHWM) are its own.
+// Usage: node benchmarks/server.ts <mode>; prints the port on stdout.
+//
+// Every logging contestant formats one JSON line per request and writes it to the same kind of no-op
+// Writable (nullStream): the winston-based ones (org, express-winston) through one identical winston
+// logger (format.json(), Stream transport); pino-http through pino (its own JSON formatter, which is
+// part of what pino-http is). `org-nullsink` is a diagnostic: the middleware with a sink that does
+// nothing, to separate the middleware's own cost from winston's.
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { requestLogger } from '@org/shared-middleware';
@@ -36,6 +42,8 @@ big.write('"}', big.length - 2);
 const app = express();
 if (mode === 'org') {
   app.use(requestLogger({ logger: winstonLogger(), captureResponseBody: true }));
+} else if (mode === 'org-nullsink') {
+  app.use(requestLogger({ logger: { log: () => undefined }, captureResponseBody: true }));
 } else if (mode === 'express-winston') {
   expressWinston.responseWhitelist.push('body');
   app.use(expressWinston.logger({ winstonInstance: winstonLogger(), meta: true }));
@@ -53,4 +61,7 @@ app.get('/big', (_req, res) => {
 const server = app.listen(0, '127.0.0.1', () => {
   process.stdout.write(`${(server.address() as AddressInfo).port}\n`);
 });
-process.on('SIGTERM', () => server.close(() => process.exit(0)));
+process.on('SIGTERM', () => {
+  server.closeAllConnections();
+  server.close(() => process.exit(0));
+});

@@ -32,12 +32,33 @@ const JSON_FIELD = /"((?:[^"\\]|\\.)*)"(\s*:\s*)("(?:[^"\\]|\\.)*(?:"|$)|-?\d[\d
 // key=value in form bodies and query-like text.
 const FORM_FIELD = /(^|[&;\s?])([^=&;\s]+)=([^&;\s]*)/g;
 
+// A key regex may be tested once against the whole text first (a field whose key matches is a substring
+// of the text, so no match in the text means nothing to redact) unless the match could depend on what
+// surrounds the key: anchors, lookarounds, or the sticky flag. \b and \B are safe: in the text a key is
+// always between non-word characters (quotes, `=`, `&`, `;`, whitespace, `?`), as at the ends of the key.
+const CONTEXT_SENSITIVE = /[\^$]|\(\?<?[=!]/;
+const prefilterable = new WeakMap<RegExp, boolean>();
+
+function canSkip(keys: RegExp, text: string): boolean {
+  let safe = prefilterable.get(keys);
+  if (safe === undefined) {
+    safe = !keys.sticky && !CONTEXT_SENSITIVE.test(keys.source);
+    prefilterable.set(keys, safe);
+  }
+  if (!safe) return false;
+  keys.lastIndex = 0;
+  const found = keys.test(text);
+  keys.lastIndex = 0;
+  return !found;
+}
+
 /**
  * Redacts secret-looking fields of a captured body text. Works on text, not on a parse, so it also
  * covers truncated bodies (a value cut off at the end is still redacted) at a cost linear in the text.
+ * A text in which no key could match (one scan of the key regex) is returned as it is.
  */
 export function redactBody(text: string, keys: RegExp | null): string {
-  if (keys === null || text.length === 0) return text;
+  if (keys === null || text.length === 0 || canSkip(keys, text)) return text;
   const test = (key: string) => {
     keys.lastIndex = 0;
     return keys.test(key);

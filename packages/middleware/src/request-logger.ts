@@ -481,7 +481,8 @@ function install(config: Config, req: Tagged<IncomingMessage>, res: Tagged<Serve
   res.write = loggedWrite as typeof res.write;
   res.end = loggedEnd as typeof res.end;
   if (!res.headersSent) res.setHeader(config.requestIdHeader, requestId);
-  res.once('close', onResponseClose);
+  // on, not once: once() allocates a wrapper closure per request; the handler runs its body only once.
+  res.on('close', onResponseClose);
   config.stats.requests++;
   config.stats.inFlight++;
   return true;
