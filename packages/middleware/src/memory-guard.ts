@@ -75,6 +75,7 @@ export interface MemoryGuard extends Middleware, AsyncDisposable {
 }
 
 const ELD_RESOLUTION_MS = 10;
+const ELD_RESET_TICKS = 10_000_000;
 
 function defaultRssLimit(): number {
   const constrained = process.constrainedMemory();
@@ -132,6 +133,9 @@ export function memoryGuard(options: MemoryGuardOptions = {}): MemoryGuard {
   let samples = 0;
   let lastSample: MemorySample | null = null;
   let delay: ELDHistogram | null = null;
+  let eldCount = 0;
+  let eldSum = 0;
+  let lastDelayMs = 0;
   if (thresholds.maxEventLoopDelayMs > 0) {
     delay = monitorEventLoopDelay({ resolution: ELD_RESOLUTION_MS });
     delay.enable();
@@ -156,10 +160,26 @@ export function memoryGuard(options: MemoryGuardOptions = {}): MemoryGuard {
     const usage = readMemory();
     let eventLoopDelayMs = 0;
     if (delay !== null) {
-      // The mean includes the sampling resolution itself; subtract it as @fastify/under-pressure does.
-      const mean = delay.count > 0 ? delay.mean / 1e6 : 0;
-      eventLoopDelayMs = Math.max(0, mean - ELD_RESOLUTION_MS);
-      delay.reset();
+      // The mean over this interval from the cumulative count and sum, without reset(): reset() also
+      // forgets the time of the histogram's last tick, so the tick right after it records nothing, and
+      // a loop blocked right after a sample (the tick that measures the block) would go unseen. Each
+      // tick measures the resolution plus the delay; subtract it as @fastify/under-pressure does.
+      const count = delay.count;
+      const sum = count > 0 ? delay.mean * count : 0;
+      const ticks = count - eldCount;
+      // No tick since the last sample (sampled twice within the resolution, or the tick that measures
+      // a block is still due in this same timers phase): no new information, keep the last figure.
+      if (ticks > 0) lastDelayMs = Math.max(0, (sum - eldSum) / ticks / 1e6 - ELD_RESOLUTION_MS);
+      eventLoopDelayMs = lastDelayMs;
+      if (count >= ELD_RESET_TICKS) {
+        // About 28 h at 10 ms: start over while the sum is still exact (costs one tick).
+        delay.reset();
+        eldCount = 0;
+        eldSum = 0;
+      } else {
+        eldCount = count;
+        eldSum = sum;
+      }
     }
     const sample: MemorySample = {
       rss: usage.rss,

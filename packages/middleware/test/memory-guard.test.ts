@@ -6,6 +6,22 @@ import { captureLogger, request, startServer } from './helpers.js';
 
 const MiB = 1024 * 1024;
 
+/** Keeps the event loop busy for ms (a synchronous spin, like a CPU-bound handler). */
+function blockLoop(ms: number): void {
+  const end = performance.now() + ms;
+  while (performance.now() < end) {
+    // spin
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
+async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition() && Date.now() < deadline) await sleep(10);
+}
+
 function usage(heapUsed: number, rss = 100 * MiB): MemoryUsageLike {
   return { heapUsed, rss, heapTotal: heapUsed * 2, external: 0, arrayBuffers: 0 };
 }
@@ -113,6 +129,120 @@ describe('memoryGuard', () => {
     await guard.close();
     expect(guard.stats().closed).toBe(true);
     expect(resourcesAddedSince(before)).toEqual({});
+  });
+
+  test('event-loop delay, real timers: trips while the loop is blocked, answers 503, logs the episode once, recovers', async () => {
+    const before = activeResources();
+    const { logger, entries } = captureLogger();
+    const guard = memoryGuard({
+      maxHeapUsedBytes: 0,
+      maxRssBytes: 0,
+      maxEventLoopDelayMs: 50,
+      sampleIntervalMs: 100,
+      logger,
+    });
+    const app = express();
+    app.use(guard);
+    app.get('/', (_req, res) => {
+      res.send('ok');
+    });
+    {
+      await using server = await startServer(app);
+      expect((await request(server.url)).status).toBe(200);
+
+      // A CPU-bound workload: 250 ms synchronous slices, one per turn of the loop, until stopped.
+      let blocking = true;
+      const blocker = (async () => {
+        while (blocking) {
+          blockLoop(250);
+          await nextTurn();
+        }
+      })();
+      try {
+        await until(() => guard.isUnderPressure());
+        expect(guard.stats()).toMatchObject({ underPressure: true, reason: 'eventLoopDelay', episodes: 1 });
+        expect(guard.stats().lastSample?.eventLoopDelayMs).toBeGreaterThan(50);
+        // Still blocked: requests (served between the slices) are turned away.
+        const replies = await Promise.all([request(server.url), request(server.url)]);
+        expect(replies.map((r) => r.status)).toEqual([503, 503]);
+        expect(replies[0]?.headers['retry-after']).toBe('10');
+      } finally {
+        blocking = false;
+        await blocker;
+      }
+
+      // The guard's own timer sees the loop free again.
+      await until(() => !guard.isUnderPressure());
+      expect(guard.isUnderPressure()).toBe(false);
+      expect(guard.stats().lastSample?.eventLoopDelayMs).toBeLessThan(50);
+      expect((await request(server.url)).status).toBe(200);
+      expect(guard.stats()).toMatchObject({ episodes: 1, rejected: 2 });
+      expect(entries.map((e) => [e.level, e.message])).toEqual([
+        ['warn', 'memory guard: under pressure (eventLoopDelay), answering 503'],
+        ['info', 'memory guard: pressure relieved'],
+      ]);
+      expect(entries[1]).toMatchObject({ reason: 'eventLoopDelay', rejected: 2 });
+    }
+    await guard.close();
+    expect(resourcesAddedSince(before)).toEqual({});
+  });
+
+  test('event-loop delay, real timers: does not trip while the loop only serves requests', async () => {
+    const guard = memoryGuard({
+      maxHeapUsedBytes: 0,
+      maxRssBytes: 0,
+      maxEventLoopDelayMs: 50,
+      sampleIntervalMs: 50,
+    });
+    const app = express();
+    app.use(guard);
+    app.get('/', (_req, res) => {
+      res.send('ok');
+    });
+    try {
+      await using server = await startServer(app);
+      const delays: number[] = [];
+      while (guard.stats().samples < 8) {
+        const replies = await Promise.all([request(server.url), request(server.url)]);
+        expect(replies.map((r) => r.status)).toEqual([200, 200]);
+        const sample = guard.stats().lastSample;
+        if (sample !== null) delays.push(sample.eventLoopDelayMs);
+        await sleep(20);
+      }
+      expect(guard.stats()).toMatchObject({ underPressure: false, episodes: 0, rejected: 0 });
+      expect(delays.length).toBeGreaterThan(0);
+      for (const delay of delays) expect(delay).toBeLessThan(50);
+    } finally {
+      await guard.close();
+    }
+  });
+
+  test('event-loop delay: a block right after a sample is seen by the next one (no reset() losing its tick)', async () => {
+    const guard = memoryGuard({
+      maxHeapUsedBytes: 0,
+      maxRssBytes: 0,
+      maxEventLoopDelayMs: 50,
+      sampleIntervalMs: 60_000,
+    });
+    try {
+      await sleep(30);
+      await guard.sample();
+      expect(guard.isUnderPressure()).toBe(false);
+      blockLoop(600);
+      await sleep(30);
+      await guard.sample();
+      expect(guard.stats().reason).toBe('eventLoopDelay');
+      expect(guard.stats().lastSample?.eventLoopDelayMs).toBeGreaterThan(50);
+      // Sampled again at once: no tick in between, the figure stands (no flapping).
+      await guard.sample();
+      expect(guard.isUnderPressure()).toBe(true);
+      await sleep(150);
+      await guard.sample();
+      expect(guard.isUnderPressure()).toBe(false);
+      expect(guard.stats().episodes).toBe(1);
+    } finally {
+      await guard.close();
+    }
   });
 
   test('exempts requests, feeds a health check, and passes everything after close', async () => {
