@@ -1,17 +1,10 @@
-import { memoryGuard } from '@org/service-kit';
-import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
+import type { ErrorRequestHandler, Express } from 'express';
 import { IngestError, type IngestErrorCode } from './errors.js';
 import { type Ingestor, parseBatch } from './ingest.js';
 
 export interface AppOptions {
   ingestor: Ingestor;
-  bodyLimit: number;
   maxEventsPerBatch: number;
-  maxHeapRatio: number;
-  before?: RequestHandler[];
-  metrics: RequestHandler;
-  health: RequestHandler;
-  memory: RequestHandler;
   onError: (error: unknown, fields: Record<string, unknown>) => void;
 }
 
@@ -23,15 +16,11 @@ const STATUS: Partial<Record<IngestErrorCode, number>> = {
   ORG_INGEST_NOT_FOUND: 404,
 };
 
-export function createApp(options: AppOptions): Express {
-  const app = express();
-  app.disable('x-powered-by');
-  for (const handler of options.before ?? []) app.use(handler);
-  app.get('/health', options.health);
-  app.get('/metrics', options.metrics);
-  app.get('/memory', options.memory);
-  app.use(memoryGuard(options.maxHeapRatio, 'ORG_INGEST_BUSY'));
-  app.use(express.json({ limit: options.bodyLimit }));
+/**
+ * Adds POST /events, the 404 and the error handler to `app` (ServiceHost.app(): request logger,
+ * /health, /metrics, /memory, memory guard and JSON body parser already mounted).
+ */
+export function addEventRoutes(app: Express, options: AppOptions): Express {
   app.post('/events', async (req, res) => {
     const rows = parseBatch(req.body, options.maxEventsPerBatch);
     const accepted = await options.ingestor.accept(rows);

@@ -1,38 +1,11 @@
-import { bool, byteSize, int, optionalUrl, ratio, str, urlList } from '@org/service-kit';
-
-const PG = ['postgres:', 'postgresql:'];
+import { int, serviceSpecs } from '@org/service-kit';
 
 /** Every environment variable of events-ingest, with its default. `events-ingest --help` prints this. */
 export const eventsIngestSpecs = {
-  PORT: int({ desc: 'HTTP port (0 picks a free one).', default: 3001, min: 0, max: 65535 }),
-  HOST: str({ desc: 'Interface to listen on (0.0.0.0 in containers).', default: '127.0.0.1' }),
-  DATABASE_URL: optionalUrl('Primary PostgreSQL. Unset: an embedded PGlite database is started.', PG),
-  DATABASE_REPLICA_URLS: urlList(
-    'Comma-separated read replicas (monitored; the ingest path only writes).',
-    PG,
-  ),
-  EMBEDDED_PG_DATA_DIR: str({
-    desc: 'Data directory of the embedded database; empty: in memory.',
-    default: '',
+  ...serviceSpecs({
+    port: 3001,
+    replicasDesc: 'Comma-separated read replicas (monitored; the ingest path only writes).',
   }),
-  DB_POOL_MAX: int({
-    desc: 'Most connections per PostgreSQL server (embedded: capped at 4).',
-    default: 10,
-    min: 1,
-    max: 100,
-  }),
-  MIGRATE_ON_START: bool({
-    desc: 'Run pending migrations at start-up (else run the "migrate" command).',
-    default: true,
-  }),
-  ELASTICSEARCH_URL: optionalUrl('Elasticsearch for logs; unset: console only.', ['http:', 'https:']),
-  LOG_LEVEL: str({
-    desc: 'Lowest level logged.',
-    choices: ['error', 'warn', 'info', 'debug'],
-    default: 'info',
-  }),
-  SERVICE_ENV: str({ desc: 'Environment name in logs and metrics.', default: 'development' }),
-  BODY_LIMIT: byteSize({ desc: 'Largest request body (e.g. 1mb, 512kb).', default: 1024 * 1024 }),
   MAX_EVENTS_PER_BATCH: int({ desc: 'Most events in one POST /events.', default: 1000, min: 1, max: 10_000 }),
   WRITER_BATCH_SIZE: int({ desc: 'Rows per COPY to PostgreSQL.', default: 1000, min: 1, max: 50_000 }),
   WRITER_FLUSH_INTERVAL_MS: int({
@@ -70,16 +43,5 @@ export const eventsIngestSpecs = {
     default: 20,
     min: 1,
     max: 1000,
-  }),
-  MEMORY_GUARD_MAX_HEAP_RATIO: ratio({
-    desc: 'Answer 503 to new requests while heap used / heap limit is above this.',
-    default: 0.9,
-  }),
-  METRICS_TOKEN: str({ desc: 'Bearer token required on /metrics; empty: open.', default: '' }),
-  SHUTDOWN_TIMEOUT_MS: int({
-    desc: 'Deadline for the whole shutdown on SIGTERM/SIGINT.',
-    default: 10_000,
-    min: 100,
-    max: 120_000,
   }),
 };

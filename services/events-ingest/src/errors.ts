@@ -9,7 +9,6 @@ export const INGEST_ERROR_CODES = {
     'The write queue has no room for the whole batch (503, Retry-After); nothing of it was accepted.',
   ORG_INGEST_SHUTTING_DOWN: 'The service is stopping (503); nothing of the batch was accepted.',
   ORG_INGEST_NOT_FOUND: 'No such route (404).',
-  ORG_INGEST_UNAUTHORIZED: '/metrics needs `Authorization: Bearer <METRICS_TOKEN>` (401).',
   ORG_INGEST_INTERNAL: 'An unexpected failure (500); the cause is logged, not returned.',
   ORG_INGEST_CLEANUP_FAILED:
     'A run of the stale-session cleanup job failed; reported on the error channel, retried next run.',

@@ -1,9 +1,9 @@
-export { type AppOptions, createApp } from './app.js';
+export { type AppOptions, addEventRoutes } from './app.js';
 export { type CleanupStats, StaleSessionCleanup, type StaleSessionCleanupOptions } from './cleanup.js';
 export { eventsIngestSpecs } from './config.js';
 export { INGEST_ERROR_CODES, IngestError, type IngestErrorCode } from './errors.js';
 export { EVENT_COLUMNS, type EventRow, Ingestor, type IngestStats, parseBatch } from './ingest.js';
-export { MIGRATIONS_TABLE, migrate, migrationSource } from './migrations.js';
+export { migrations } from './migrations.js';
 export {
   type EventsIngestConfig,
   type RunningEventsIngest,

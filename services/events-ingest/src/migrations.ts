@@ -1,7 +1,7 @@
-import type { Knex } from 'knex';
+import { codeMigrations } from '@org/service-kit';
 
-/** Schema migrations in code (a knex MigrationSource): same from src/ and dist/, no directory scan. Append only. */
-const migrations: Record<string, { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> }> = {
+/** The schema of events-ingest, in code (see codeMigrations). Append only. */
+export const migrations = codeMigrations('events_ingest_migrations', {
   '20250101000000_events_sessions': {
     async up(knex) {
       await knex.schema.createTable('ingest_events', (t) => {
@@ -31,24 +31,4 @@ const migrations: Record<string, { up(knex: Knex): Promise<void>; down(knex: Kne
       await knex.schema.dropTableIfExists('ingest_sessions');
     },
   },
-};
-
-export const migrationSource: Knex.MigrationSource<string> = {
-  getMigrations: async () => Object.keys(migrations).sort(),
-  getMigrationName: (name) => name,
-  getMigration: async (name) => {
-    const migration = migrations[name];
-    if (!migration) throw new Error(`unknown migration ${name}`);
-    return migration;
-  },
-};
-
-export const MIGRATIONS_TABLE = 'events_ingest_migrations';
-
-export async function migrate(knex: Knex): Promise<string[]> {
-  const [, applied] = (await knex.migrate.latest({ migrationSource, tableName: MIGRATIONS_TABLE })) as [
-    number,
-    string[],
-  ];
-  return applied;
-}
+});

@@ -1,12 +1,12 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { loadConfig } from '@org/service-kit';
+import { type HarnessUrls, harnessDatabase, logCollector, sql, until } from '@org/service-kit/testing';
 import { activeResources, resourcesAddedSince, undocumentedCodes } from '@org/shared-lifecycle/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventsIngestSpecs } from '../src/config.js';
 import { INGEST_ERROR_CODES } from '../src/errors.js';
 import { type RunningEventsIngest, startEventsIngest } from '../src/service.js';
-import { type HarnessUrls, harnessDatabase, sql, until } from './harness.js';
 
 let urls: HarnessUrls;
 
@@ -51,7 +51,7 @@ describe('events-ingest against the PostgreSQL harness', () => {
         CLEANUP_CHUNK_SIZE: '7',
         CLEANUP_MAX_CHUNKS: '3',
       }),
-      { write: () => {} },
+      { logStream: logCollector().stream },
     );
   });
   afterAll(async () => {

@@ -1,3 +1,6 @@
+import { createDatabase } from '@org/shared-database';
+import type { ValidatorSpec } from 'envalid';
+import type { Knex } from 'knex';
 import { type ConfigSpecs, helpText, type LoadedConfig, loadConfig } from './config.js';
 import { ServiceError } from './errors.js';
 
@@ -96,4 +99,57 @@ export async function runCli<S extends ConfigSpecs>(options: CliOptions<S>): Pro
     if (cause instanceof Error) err(`  cause: ${cause.message}\n`);
     return CLI_EXIT.failed;
   }
+}
+
+/**
+ * The CLI of a service: `start` (the default: runs until the shutdown coordinator exits the
+ * process) and `migrate` (runs the pending migrations against DATABASE_URL and exits), `--help`
+ * with every variable. Resolves with the exit code.
+ */
+export function runServiceCli<S extends ConfigSpecs & { DATABASE_URL: ValidatorSpec<string | undefined> }>(
+  options: Omit<CliOptions<S>, 'commands'> & {
+    start: (config: LoadedConfig<S>) => Promise<unknown>;
+    migrate: (knex: Knex) => Promise<string[]>;
+  },
+): Promise<number> {
+  const { start, migrate, ...cli } = options;
+  return runCli<S>({
+    ...cli,
+    commands: {
+      start: {
+        description: 'start the HTTP service (stops in order on SIGTERM/SIGINT)',
+        async run(config) {
+          await start(config);
+          // Keep running: the shutdown coordinator exits the process.
+          return new Promise<never>(() => {});
+        },
+      },
+      migrate: {
+        description: 'run pending migrations against DATABASE_URL and exit',
+        async run(config) {
+          const url = config.DATABASE_URL as string | undefined;
+          if (!url) {
+            process.stderr.write(
+              `${cli.name} migrate: DATABASE_URL is required (the embedded database migrates at start)\n`,
+            );
+            return CLI_EXIT.config;
+          }
+          const database = createDatabase({
+            primary: url,
+            pool: { max: 1 },
+            applicationName: `${cli.name}-migrate`,
+          });
+          try {
+            const applied = await migrate(database.primary);
+            process.stdout.write(
+              `applied ${applied.length} migration(s)${applied.length ? `: ${applied.join(', ')}` : ''}\n`,
+            );
+            return CLI_EXIT.ok;
+          } finally {
+            await database.close();
+          }
+        },
+      },
+    },
+  });
 }

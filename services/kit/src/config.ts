@@ -3,6 +3,8 @@
  * required), loadConfig() reports every problem at once in one typed error, and helpText() prints
  * the same specs for `--help`.
  */
+
+import { redactUrl as redact } from '@org/shared-database';
 import { bool, cleanEnv, EnvError, makeValidator, num, port, str, url, type ValidatorSpec } from 'envalid';
 import { ServiceError } from './errors.js';
 
@@ -147,13 +149,62 @@ export function helpText(specs: ConfigSpecs): string {
   return lines.join('\n');
 }
 
-/** Hides the password of a URL for messages and logs. */
-export function redact(value: string): string {
-  try {
-    const parsed = new URL(value);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return value.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
-  }
+const PG_PROTOCOLS = ['postgres:', 'postgresql:'];
+
+/**
+ * The variables every service reads (HTTP, database, logs, guard, metrics, shutdown), with defaults.
+ * A service spreads them into its own specs: `{ ...serviceSpecs({ port: 3000 }), PAGE_SIZE_MAX: … }`.
+ */
+export function serviceSpecs(defaults: { port: number; replicasDesc?: string }) {
+  return {
+    PORT: int({ desc: 'HTTP port (0 picks a free one).', default: defaults.port, min: 0, max: 65535 }),
+    HOST: str({ desc: 'Interface to listen on (0.0.0.0 in containers).', default: '127.0.0.1' }),
+    DATABASE_URL: optionalUrl(
+      'Primary PostgreSQL. Unset: an embedded PGlite database is started.',
+      PG_PROTOCOLS,
+    ),
+    DATABASE_REPLICA_URLS: urlList(
+      defaults.replicasDesc ?? 'Comma-separated read replicas (reads go there while fresh).',
+      PG_PROTOCOLS,
+    ),
+    EMBEDDED_PG_DATA_DIR: str({
+      desc: 'Data directory of the embedded database; empty: in memory.',
+      default: '',
+    }),
+    DB_POOL_MAX: int({
+      desc: 'Most connections per PostgreSQL server (embedded: capped at 4).',
+      default: 10,
+      min: 1,
+      max: 100,
+    }),
+    MIGRATE_ON_START: bool({
+      desc: 'Run pending migrations at start-up (else run the "migrate" command).',
+      default: true,
+    }),
+    ELASTICSEARCH_URL: optionalUrl('Elasticsearch for logs (as well as the console); unset: console only.', [
+      'http:',
+      'https:',
+    ]),
+    LOG_LEVEL: str({
+      desc: 'Lowest level logged.',
+      choices: ['error', 'warn', 'info', 'http', 'verbose', 'debug'],
+      default: 'info',
+    }),
+    SERVICE_ENV: str({ desc: 'Environment name in logs and metrics.', default: 'development' }),
+    BODY_LIMIT: byteSize({ desc: 'Largest request body (e.g. 1mb, 512kb).', default: 1024 * 1024 }),
+    MEMORY_GUARD_MAX_HEAP_RATIO: ratio({
+      desc: 'Answer 503 to new requests while V8 heap used / heap limit is above this (sampled every second).',
+      default: 0.9,
+    }),
+    METRICS_TOKEN: str({ desc: 'Bearer token required on /metrics; empty: open.', default: '' }),
+    SHUTDOWN_TIMEOUT_MS: int({
+      desc: 'Deadline for the whole shutdown on SIGTERM/SIGINT.',
+      default: 10_000,
+      min: 100,
+      max: 120_000,
+    }),
+  };
 }
+
+/** What the kit reads of a service's configuration (the variables of serviceSpecs()). */
+export type ServiceConfig = LoadedConfig<ReturnType<typeof serviceSpecs>>;

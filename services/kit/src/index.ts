@@ -1,4 +1,11 @@
-export { CLI_EXIT, type CliCommand, type CliOptions, runCli, usage } from './cli.js';
+export {
+  CLI_EXIT,
+  type CliCommand,
+  type CliOptions,
+  runCli,
+  runServiceCli,
+  usage,
+} from './cli.js';
 export {
   bool,
   byteSize,
@@ -11,15 +18,15 @@ export {
   optionalUrl,
   port,
   ratio,
-  redact,
+  type ServiceConfig,
+  serviceSpecs,
   str,
   url,
   urlList,
 } from './config.js';
-export { consoleLog, type LogFn, type LogLevel } from './console-log.js';
 export { EmbeddedPostgres, type EmbeddedPostgresOptions } from './embedded-postgres.js';
 export { SERVICE_ERROR_CODES, ServiceError, type ServiceErrorCode } from './errors.js';
+export { type RunningService, ServiceHost, type ServiceHostOptions, snapshot } from './host.js';
 export { HttpServer, type HttpServerOptions, type HttpServerStats } from './http-server.js';
-export { type KnexPoolOptions, openKnex } from './knex-database.js';
-export { memoryGuard, type Observability, observability } from './observability.js';
+export { type CodeMigrations, codeMigrations, type Migration } from './migrations.js';
 export { ServiceRuntime, type ServiceRuntimeOptions } from './runtime.js';

@@ -13,6 +13,11 @@ export interface ServiceRuntimeOptions {
   /** Default process.exit. */
   exit?: (code: number) => void;
   signals?: readonly NodeJS.Signals[];
+  /**
+   * Runs after every registered resource is closed and the "shutdown finished" line is logged: the
+   * place to close the logger, so that the shutdown's own lines still reach it. Must not reject.
+   */
+  finally?: () => Promise<void>;
 }
 
 /**
@@ -26,6 +31,8 @@ export class ServiceRuntime {
   readonly shutdownTimeoutMs: number;
   readonly #exit: (code: number) => void;
   readonly #log: ServiceRuntimeOptions['log'];
+  readonly #finally: () => Promise<void>;
+  #finished: Promise<void> | null = null;
   #watchdog: NodeJS.Timeout | null = null;
   #started = false;
 
@@ -33,11 +40,14 @@ export class ServiceRuntime {
     this.shutdownTimeoutMs = options.shutdownTimeoutMs;
     this.#exit = options.exit ?? ((code) => process.exit(code));
     this.#log = options.log;
+    this.#finally = options.finally ?? (async () => {});
     this.coordinator = new ShutdownCoordinator({
       timeoutMs: options.shutdownTimeoutMs,
       exit: (code) => {
-        this.#disarm();
-        this.#exit(code);
+        void this.#finish().then(() => {
+          this.#disarm();
+          this.#exit(code);
+        });
       },
       ...(options.signals ? { signals: options.signals } : {}),
       ...(options.onError ? { onError: options.onError } : {}),
@@ -66,7 +76,18 @@ export class ServiceRuntime {
   /** Starts the shutdown without a signal (e.g. a fatal start-up error); resolves with the result. */
   shutdown(reason: string): Promise<ShutdownResult> {
     this.#arm();
-    return this.coordinator.shutdown(reason).finally(() => this.#disarm());
+    return this.coordinator
+      .shutdown(reason)
+      .then(async (result) => {
+        await this.#finish();
+        return result;
+      })
+      .finally(() => this.#disarm());
+  }
+
+  #finish(): Promise<void> {
+    this.#finished ??= this.#finally().catch(() => {});
+    return this.#finished;
   }
 
   #arm(): void {

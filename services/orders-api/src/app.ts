@@ -1,5 +1,4 @@
-import { memoryGuard } from '@org/service-kit';
-import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
+import type { ErrorRequestHandler, Express } from 'express';
 import type { Knex } from 'knex';
 import { HTTP_STATUS, OrdersError } from './errors.js';
 import { changeStatus, createOrder, getOrder, listOrders, type OrdersDb } from './orders.js';
@@ -14,15 +13,8 @@ export interface DatabaseLike {
 
 export interface AppOptions {
   database: DatabaseLike;
-  bodyLimit: number;
   pageSizeDefault: number;
   pageSizeMax: number;
-  maxHeapRatio: number;
-  /** Runs first on every request (request logging, metrics). */
-  before?: RequestHandler[];
-  metrics: RequestHandler;
-  health: RequestHandler;
-  memory: RequestHandler;
   onError: (error: unknown, fields: Record<string, unknown>) => void;
 }
 
@@ -52,16 +44,12 @@ function ordersDb(database: DatabaseLike, context: object): OrdersDb {
   };
 }
 
-export function createApp(options: AppOptions): Express {
-  const app = express();
-  app.disable('x-powered-by');
+/**
+ * Adds the orders routes, the 404 and the error handler to `app` (ServiceHost.app(): request logger,
+ * /health, /metrics, /memory, memory guard and JSON body parser already mounted).
+ */
+export function addOrderRoutes(app: Express, options: AppOptions): Express {
   app.set('query parser', 'simple');
-  for (const handler of options.before ?? []) app.use(handler);
-  app.get('/health', options.health);
-  app.get('/metrics', options.metrics);
-  app.get('/memory', options.memory);
-  app.use(memoryGuard(options.maxHeapRatio, 'ORG_ORDERS_UNAVAILABLE'));
-  app.use(express.json({ limit: options.bodyLimit }));
 
   app.post('/orders', async (req, res) => {
     const input = parseNewOrder(req.body);

@@ -1,7 +1,7 @@
-export { type AppOptions, createApp, type DatabaseLike } from './app.js';
+export { type AppOptions, addOrderRoutes, type DatabaseLike } from './app.js';
 export { ordersApiSpecs } from './config.js';
 export { HTTP_STATUS, ORDERS_ERROR_CODES, OrdersError, type OrdersErrorCode } from './errors.js';
-export { MIGRATIONS_TABLE, migrate, migrationSource } from './migrations.js';
+export { migrations } from './migrations.js';
 export {
   changeStatus,
   createOrder,

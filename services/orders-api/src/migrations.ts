@@ -1,10 +1,7 @@
-import type { Knex } from 'knex';
+import { codeMigrations } from '@org/service-kit';
 
-/**
- * Schema migrations, kept in code (a knex MigrationSource) so that they run the same from src/ in
- * tests and from dist/ in production, with no directory scan. Append only.
- */
-const migrations: Record<string, { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> }> = {
+/** The schema of orders-api, in code (see codeMigrations). Append only. */
+export const migrations = codeMigrations('orders_api_migrations', {
   '20250101000000_orders': {
     async up(knex) {
       await knex.schema.createTable('orders', (t) => {
@@ -35,25 +32,4 @@ const migrations: Record<string, { up(knex: Knex): Promise<void>; down(knex: Kne
       await knex.schema.dropTableIfExists('orders');
     },
   },
-};
-
-export const migrationSource: Knex.MigrationSource<string> = {
-  getMigrations: async () => Object.keys(migrations).sort(),
-  getMigrationName: (name) => name,
-  getMigration: async (name) => {
-    const migration = migrations[name];
-    if (!migration) throw new Error(`unknown migration ${name}`);
-    return migration;
-  },
-};
-
-export const MIGRATIONS_TABLE = 'orders_api_migrations';
-
-/** Runs the pending migrations on the primary; returns the names applied. */
-export async function migrate(knex: Knex): Promise<string[]> {
-  const [, applied] = (await knex.migrate.latest({ migrationSource, tableName: MIGRATIONS_TABLE })) as [
-    number,
-    string[],
-  ];
-  return applied;
-}
+});

@@ -1,19 +1,20 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { loadConfig } from '@org/service-kit';
+import { type HarnessUrls, harnessDatabase, logCollector, sql, until } from '@org/service-kit/testing';
 import { activeResources, resourcesAddedSince, undocumentedCodes } from '@org/shared-lifecycle/testing';
+import { startEsTestServer } from '@org/shared-logger/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ordersApiSpecs } from '../src/config.js';
 import { ORDERS_ERROR_CODES } from '../src/errors.js';
 import { type RunningOrdersApi, startOrdersApi } from '../src/service.js';
-import { type HarnessUrls, harnessDatabase, sql, until } from './harness.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON response bodies are inspected loosely in these tests.
 type Json = any;
 
 let urls: HarnessUrls;
 let api: RunningOrdersApi;
-const logs: string[] = [];
+const logs = logCollector();
 let before: Record<string, number>;
 
 const order = {
@@ -56,12 +57,13 @@ beforeAll(async () => {
     PAGE_SIZE_MAX: '50',
     BODY_LIMIT: '64kb',
   });
-  api = await startOrdersApi(config, { write: (line) => logs.push(line) });
+  api = await startOrdersApi(config, { logStream: logs.stream });
 });
 
 afterAll(async () => {
   await sql(urls.replica, 'select pg_wal_replay_resume()').catch(() => {});
   const result = await api?.close();
+  expect(result?.steps.filter((step) => !step.ok)).toEqual([]);
   expect(result?.code).toBe(0);
   // undici (fetch) keeps a 1 s housekeeping timer while it has recent work; let it lapse.
   await until(
@@ -190,10 +192,26 @@ describe('orders-api against the PostgreSQL harness', () => {
     const memory = await get('/memory');
     expect(memory.body.heapUsed).toBeGreaterThan(0);
     expect(memory.body.heapLimit).toBeGreaterThan(memory.body.heapUsed);
+    expect(health.body.checks.database.status).toBe('ok');
+    expect(health.body.details.logs).toEqual({ elasticsearch: 'off' });
     const metrics = await get('/metrics');
-    expect(metrics.text).toContain('orders_api_http_requests_total');
+    // Route templates from Express, and the names the alert rules of @org/shared-metrics use.
+    expect(metrics.text).toMatch(
+      /http_request_duration_seconds_count\{[^}]*route="\/orders\/:id"[^}]*service="orders-api"/,
+    );
+    for (const name of [
+      'nodejs_heap_size_used_bytes',
+      'logger_logged_total',
+      'db_pools_used{pool="primary"',
+      'db_pools_pending_acquires{pool="replica-1"',
+      'db_replicas_lag_seconds{replica="replica-1"',
+      'memory_guard_rejected_total',
+    ])
+      expect(metrics.text).toContain(name);
+    // promtool reads the exposition from stdin and prints nothing when it is clean.
     const out = execFileSync('promtool', ['check', 'metrics'], { input: metrics.text, encoding: 'utf8' });
-    expect(out).not.toMatch(/error/i);
+    expect(out).toBe('');
+    expect(logs.entries().some((e) => /^GET \/orders\/:id 200 /.test(String(e.message)))).toBe(true);
   });
 
   it('documents every error code in the README', () => {
@@ -210,15 +228,71 @@ describe('memory guard', () => {
       MEMORY_GUARD_MAX_HEAP_RATIO: '0.0001',
       MIGRATE_ON_START: 'false',
     });
-    const forced = await startOrdersApi(config, { write: () => {} });
+    const forced = await startOrdersApi(config, { logStream: logCollector().stream });
     try {
       const res = await fetch(`${forced.url}/orders`);
       expect(res.status).toBe(503);
-      expect(res.headers.get('retry-after')).toBe('5');
-      expect(((await res.json()) as Json).error.code).toBe('ORG_ORDERS_UNAVAILABLE');
-      expect((await fetch(`${forced.url}/health`)).status).toBe(200);
+      expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(((await res.json()) as Json).error).toBe('ORG_MIDDLEWARE_UNDER_PRESSURE');
+      const health = await fetch(`${forced.url}/health`);
+      expect(health.status).toBe(200);
+      expect(((await health.json()) as Json).details.memoryGuard).toEqual({
+        underPressure: true,
+        reason: 'heapUsed',
+      });
     } finally {
-      expect((await forced.close()).code).toBe(0);
+      const result = await forced.close();
+      expect(result.steps.filter((step) => !step.ok)).toEqual([]);
+      expect(result.code).toBe(0);
     }
+  });
+});
+
+describe('logs in Elasticsearch (ELASTICSEARCH_URL set)', () => {
+  it('ships every request log to the ES test server, reports it reachable, and flushes the shutdown lines on close', async () => {
+    await using es = await startEsTestServer();
+    const config = loadConfig(ordersApiSpecs, {
+      PORT: '0',
+      DATABASE_URL: urls.primary,
+      MIGRATE_ON_START: 'false',
+      ELASTICSEARCH_URL: es.url,
+    });
+    const console = logCollector();
+    const svc = await startOrdersApi(config, { logStream: console.stream });
+    let result: Awaited<ReturnType<typeof svc.close>> | undefined;
+    try {
+      const created = await fetch(`${svc.url}/orders`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(order),
+      });
+      const { id } = (await created.json()) as { id: string };
+      expect((await fetch(`${svc.url}/orders/${id}`)).status).toBe(200);
+      expect((await fetch(`${svc.url}/orders/nope`)).status).toBe(400);
+      const messages = () => es.docs.map((d) => String(d.source.message));
+      await until(
+        () => messages().some((m) => /^GET \/orders\/:id 400 /.test(m)),
+        10_000,
+        'the request logs in Elasticsearch',
+      );
+      expect(messages().some((m) => /^POST \/orders 201 /.test(m))).toBe(true);
+      expect(messages().some((m) => /^GET \/orders\/:id 200 /.test(m))).toBe(true);
+      const doc = es.docs.find((d) => /^POST \/orders 201 /.test(String(d.source.message)));
+      expect(JSON.stringify(doc?.source)).toContain('orders-api');
+      // The same entries went to the console as well.
+      expect(console.lines.some((l) => l.includes('POST /orders 201'))).toBe(true);
+      const health = (await (await fetch(`${svc.url}/health`)).json()) as Json;
+      expect(health.details.logs.elasticsearch).toMatchObject({ reachable: true });
+      const metrics = await (await fetch(`${svc.url}/metrics`)).text();
+      expect(metrics).toMatch(/^logger_elasticsearch_sent_total\{[^}]*\} [1-9]/m);
+      expect(metrics).toMatch(/^logger_elasticsearch_reachable\{[^}]*\} 1$/m);
+    } finally {
+      result = await svc.close();
+    }
+    expect(result.code).toBe(0);
+    // The logger closes last: the shutdown's own lines were flushed to Elasticsearch before it closed.
+    expect(es.docs.some((d) => d.source.message === 'shutdown finished')).toBe(true);
+    // Each request logged once (no re-sent duplicates).
+    expect(es.docs.filter((d) => /^POST \/orders 201 /.test(String(d.source.message)))).toHaveLength(1);
   });
 });

@@ -1,4 +1,5 @@
-// Test helpers: a database of its own on the repo's PostgreSQL harness (primary + streaming replica).
+/** Test helpers of the services (import from '@org/service-kit/testing'): a database of its own on the repo's PostgreSQL harness (primary + streaming replica). */
+import { Writable } from 'node:stream';
 import pg from 'pg';
 
 export interface HarnessUrls {
@@ -56,4 +57,27 @@ export async function until(
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** A stream that keeps the service's console log lines (for `logStream`), parsed when JSON. */
+export function logCollector(): { stream: Writable; lines: string[]; entries(): Record<string, unknown>[] } {
+  const lines: string[] = [];
+  let rest = '';
+  const stream = new Writable({
+    write(chunk: Buffer | string, _encoding, callback) {
+      const parts = (rest + chunk.toString()).split('\n');
+      rest = parts.pop() ?? '';
+      lines.push(...parts.filter((line) => line !== ''));
+      callback();
+    },
+  });
+  const entries = () =>
+    lines.flatMap((line) => {
+      try {
+        return [JSON.parse(line) as Record<string, unknown>];
+      } catch {
+        return [];
+      }
+    });
+  return { stream, lines, entries };
 }
