@@ -1,5 +1,5 @@
 // Express with no logger (bare), with @org/shared-middleware (body capture on), express-winston (body in
-// the response whitelist) and pino-http (no bodies), plus the diagnostic org-nullsink; each server in its
+// the response whitelist) and pino-http (no bodies), plus the diagnostics org-nullsink and org-pino; each server in its
 // own child process, the load generator (autocannon) in this process, all in one run.
 //
 // Throughput: every server is started first and warmed up; then ROUNDS rounds, each of which runs every
@@ -14,11 +14,11 @@ import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import autocannon from 'autocannon';
 
-const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 5);
+const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 4);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
 const CLK_TCK = 100; // getconf CLK_TCK on Linux
-const contestants = ['bare', 'org', 'org-nullsink', 'express-winston', 'pino-http'] as const;
+const contestants = ['bare', 'org', 'org-nullsink', 'org-pino', 'express-winston', 'pino-http'] as const;
 const rssContestants = ['bare', 'org', 'express-winston', 'pino-http'] as const;
 type Name = (typeof contestants)[number];
 const server = new URL('./server.ts', import.meta.url).pathname;

@@ -4,8 +4,8 @@
 // Every logging contestant formats one JSON line per request and writes it to the same kind of no-op
 // Writable (nullStream): the winston-based ones (org, express-winston) through one identical winston
 // logger (format.json(), Stream transport); pino-http through pino (its own JSON formatter, which is
-// part of what pino-http is). `org-nullsink` is a diagnostic: the middleware with a sink that does
-// nothing, to separate the middleware's own cost from winston's.
+// part of what pino-http is). Two diagnostics separate the middleware's own cost from its sink's:
+// `org-nullsink` (a sink that does nothing) and `org-pino` (the same pino sink as pino-http).
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { requestLogger } from '@org/shared-middleware';
@@ -44,6 +44,16 @@ if (mode === 'org') {
   app.use(requestLogger({ logger: winstonLogger(), captureResponseBody: true }));
 } else if (mode === 'org-nullsink') {
   app.use(requestLogger({ logger: { log: () => undefined }, captureResponseBody: true }));
+} else if (mode === 'org-pino') {
+  // The same sink as pino-http's: pino's formatter to a no-op stream, through a log(level, msg, meta) adapter.
+  const sink = pino(nullStream());
+  const logger = {
+    log: (level: string, message: string, meta?: Record<string, unknown>) => {
+      const method = level === 'error' || level === 'warn' ? level : 'info';
+      sink[method](meta, message);
+    },
+  };
+  app.use(requestLogger({ logger, captureResponseBody: true }));
 } else if (mode === 'express-winston') {
   expressWinston.responseWhitelist.push('body');
   app.use(expressWinston.logger({ winstonInstance: winstonLogger(), meta: true }));

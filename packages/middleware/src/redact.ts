@@ -13,11 +13,24 @@ export const DEFAULT_REDACT_BODY_KEYS =
 
 export const REDACTED = '[REDACTED]';
 
-/** Copies headers, replacing the values of the listed (lower-case) names. */
+/**
+ * Headers for a log entry: when none of the (lower-case) names is present, the headers object itself
+ * (nothing to hide, nothing copied: Node's request headers and getHeaders() already have lower-case
+ * keys); otherwise a copy with the listed names' values replaced.
+ */
 export function redactHeaders(
   headers: Record<string, string | string[] | number | undefined>,
   names: ReadonlySet<string>,
 ): Record<string, string | string[] | number> {
+  let present = false;
+  for (const name of names) {
+    if (headers[name] !== undefined) {
+      present = true;
+      break;
+    }
+  }
+  // Node never stores undefined header values, so the object is returned as it is.
+  if (!present) return headers as Record<string, string | string[] | number>;
   const out: Record<string, string | string[] | number> = {};
   for (const key of Object.keys(headers)) {
     const value = headers[key];

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { DEFAULT_REDACT_BODY_KEYS, REDACTED, redactBody } from '../src/index.js';
+import { DEFAULT_REDACT_BODY_KEYS, DEFAULT_REDACT_HEADERS, REDACTED, redactBody } from '../src/index.js';
+import { redactHeaders } from '../src/redact.js';
 
 describe('redactBody', () => {
   test('returns a text in which no key can match as it is, and redacts JSON and form fields otherwise', () => {
@@ -29,5 +30,19 @@ describe('redactBody', () => {
       expect(redactBody('{"a":1,"Secret":"s"}', global)).toBe(`{"a":1,"Secret":"${REDACTED}"}`);
     }
     expect(redactBody(body, null)).toBe(body);
+  });
+});
+
+describe('redactHeaders', () => {
+  const names = new Set(DEFAULT_REDACT_HEADERS);
+
+  test('copies only when a listed header is present, and never changes the original', () => {
+    const plain = { host: 'x', accept: '*/*' };
+    expect(redactHeaders(plain, names)).toBe(plain);
+    const secret = { host: 'x', authorization: 'Bearer t', 'set-cookie': ['a=1'] };
+    const logged = redactHeaders(secret, names);
+    expect(logged).not.toBe(secret);
+    expect(logged).toEqual({ host: 'x', authorization: REDACTED, 'set-cookie': REDACTED });
+    expect(secret.authorization).toBe('Bearer t');
   });
 });
