@@ -250,6 +250,22 @@ class EsServer implements EsTestServer {
     if (last === '_bulk' && (method === 'POST' || method === 'PUT')) {
       return this.#bulk(req, res, parts.length === 2 ? parts[0] : undefined, body);
     }
+    if (last === '_refresh') {
+      return this.#send(req, res, 200, { _shards: { total: 1, successful: 1, failed: 0 } });
+    }
+    if (last === '_count' && parts.length === 2) {
+      const count = this.#storeDocs
+        ? this.#docs.filter((doc) => doc.index === parts[0]).length
+        : this.#received;
+      return this.#send(req, res, 200, {
+        count,
+        _shards: { total: 1, successful: 1, skipped: 0, failed: 0 },
+      });
+    }
+    if (parts[0] === '_data_stream' && parts[1] !== undefined && method === 'DELETE') {
+      this.#docs = this.#docs.filter((doc) => doc.index !== parts[1]);
+      return this.#send(req, res, 200, { acknowledged: true });
+    }
     if (parts[0] === '_cluster' && parts[1] === 'health') {
       return this.#send(req, res, 200, { cluster_name: 'org-test', status: 'green', number_of_nodes: 1 });
     }
