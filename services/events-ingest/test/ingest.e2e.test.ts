@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { loadConfig } from '@org/service-kit';
 import { type HarnessUrls, harnessDatabase, logCollector, sql, until } from '@org/service-kit/testing';
@@ -142,6 +142,23 @@ describe('events-ingest against the PostgreSQL harness', () => {
       "select count(*)::int as n from ingest_sessions where id like 'bulk-%' and closed_at is null",
     );
     expect(fresh?.n).toBe(10);
+  });
+
+  it('serves /health and a /metrics page with the writer, ingest and cleanup stats that passes promtool', async () => {
+    const health = await fetch(`${svc.url}/health`);
+    expect(health.status).toBe(200);
+    const text = await (await fetch(`${svc.url}/metrics`)).text();
+    for (const name of [
+      'db_writers_written_total{writer="events"',
+      'db_writers_queue_size{writer="events"',
+      'ingest_accepted_events_total{',
+      'cleanup_closed_sessions_total{',
+      'http_request_duration_seconds_count{',
+      'logger_logged_total{',
+    ])
+      expect(text).toContain(name);
+    const out = execFileSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+    expect(out).toBe('');
   });
 
   it('documents every error code in the README', () => {
