@@ -7,7 +7,6 @@ export { migrations } from './migrations.js';
 export {
   type EventsIngestConfig,
   type RunningEventsIngest,
-  type StartOptions,
   startEventsIngest,
   VERSION,
 } from './service.js';

@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
 import {
   type LoadedConfig,
+  packageVersion,
   type RunningService,
   ServiceHost,
-  type ServiceHostOptions,
+  type StartOptions,
   snapshot,
 } from '@org/service-kit';
 import { addEventRoutes } from './app.js';
@@ -14,12 +14,7 @@ import { migrations } from './migrations.js';
 
 export type EventsIngestConfig = LoadedConfig<typeof eventsIngestSpecs>;
 
-export const VERSION: string = (
-  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
-
-/** logStream (tests), installSignals (the CLI), exit. */
-export type StartOptions = Pick<ServiceHostOptions, 'logStream' | 'installSignals' | 'exit'>;
+export const VERSION: string = packageVersion(import.meta.url);
 
 export interface RunningEventsIngest extends RunningService {
   readonly cleanup: StaleSessionCleanup;

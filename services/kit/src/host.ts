@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { getHeapStatistics } from 'node:v8';
 import { createDatabase, type Database, type DatabaseOptions, redactUrl } from '@org/shared-database';
 import type { ErrorReporter, ShutdownResult } from '@org/shared-lifecycle';
@@ -31,6 +32,15 @@ export interface ServiceHostOptions {
   /** Install SIGTERM/SIGINT handlers (the CLI does; in-process tests do not). */
   installSignals?: boolean;
   exit?: (code: number) => void;
+}
+
+/** What a service's start function takes: logStream (tests), installSignals (the CLI), exit. */
+export type StartOptions = Pick<ServiceHostOptions, 'logStream' | 'installSignals' | 'exit'>;
+
+/** The version in the package.json next to a module's folder (src/ or dist/): `packageVersion(import.meta.url)`. */
+export function packageVersion(moduleUrl: string): string {
+  return (JSON.parse(readFileSync(new URL('../package.json', moduleUrl), 'utf8')) as { version: string })
+    .version;
 }
 
 /** What a started service hands back: its URL and the ordered shutdown. */

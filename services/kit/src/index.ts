@@ -26,7 +26,14 @@ export {
 } from './config.js';
 export { EmbeddedPostgres, type EmbeddedPostgresOptions } from './embedded-postgres.js';
 export { SERVICE_ERROR_CODES, ServiceError, type ServiceErrorCode } from './errors.js';
-export { type RunningService, ServiceHost, type ServiceHostOptions, snapshot } from './host.js';
+export {
+  packageVersion,
+  type RunningService,
+  ServiceHost,
+  type ServiceHostOptions,
+  type StartOptions,
+  snapshot,
+} from './host.js';
 export { HttpServer, type HttpServerOptions, type HttpServerStats } from './http-server.js';
 export { type CodeMigrations, codeMigrations, type Migration } from './migrations.js';
 export { ServiceRuntime, type ServiceRuntimeOptions } from './runtime.js';

@@ -15,7 +15,6 @@ export {
 export {
   type OrdersApiConfig,
   type RunningOrdersApi,
-  type StartOptions,
   startOrdersApi,
   VERSION,
 } from './service.js';

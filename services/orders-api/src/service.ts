@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
 import {
   type LoadedConfig,
+  packageVersion,
   type RunningService,
   ServiceHost,
-  type ServiceHostOptions,
+  type StartOptions,
 } from '@org/service-kit';
 import { addOrderRoutes } from './app.js';
 import type { ordersApiSpecs } from './config.js';
@@ -12,12 +12,7 @@ import { seedOrders } from './orders.js';
 
 export type OrdersApiConfig = LoadedConfig<typeof ordersApiSpecs>;
 
-export const VERSION: string = (
-  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
-
-/** logStream (tests), installSignals (the CLI), exit. */
-export type StartOptions = Pick<ServiceHostOptions, 'logStream' | 'installSignals' | 'exit'>;
+export const VERSION: string = packageVersion(import.meta.url);
 
 export interface RunningOrdersApi extends RunningService {
   /** Demo orders added at start. */
