@@ -17,7 +17,7 @@ import {
 import type { Knex } from 'knex';
 import { from as copyFrom } from 'pg-copy-streams';
 import { classifyError, DatabaseError } from './errors.js';
-import { copyText, insertStatement, quoteIdentifier, rowsPerStatement } from './sql.js';
+import { CopyEncoder, insertStatement, quoteIdentifier, rowsPerStatement } from './sql.js';
 
 export interface BatchWriterOptions<Row> {
   /** Target table, optionally `schema.table`. */
@@ -113,6 +113,7 @@ export class BatchWriter<Row extends object> extends Resource {
   readonly #rowsPerStatement: number;
   readonly #statements = new Map<number, string>();
   readonly #copySql: string;
+  readonly #encoder: CopyEncoder<Row>;
   readonly #dropped: Record<'rejected' | 'closed', number> = { rejected: 0, closed: 0 };
   #flushRequested = false;
   #written = 0;
@@ -174,6 +175,7 @@ export class BatchWriter<Row extends object> extends Resource {
     this.#onClosed = onClosed;
     this.#onError = options.onError ?? stderrReporter;
     this.#rowsPerStatement = rowsPerStatement(this.columns.length, this.batchSize);
+    this.#encoder = new CopyEncoder<Row>(this.columns);
     this.#copySql = `COPY ${quoteIdentifier(this.table)} (${this.columns.map(quoteIdentifier).join(',')}) FROM STDIN`;
     const queueOptions = {
       maxItems: options.maxItems ?? 10_000,
@@ -351,13 +353,35 @@ export class BatchWriter<Row extends object> extends Resource {
   #copy(rows: Row[]): Promise<void> {
     return this.#withConnection(async (conn) => {
       const stream = conn.query(copyFrom(this.#copySql)) as NodeJS.WritableStream;
-      const { batchSize, columns } = this;
-      function* chunks(): Generator<string> {
-        for (let start = 0; start < rows.length; start += batchSize) {
-          yield copyText(rows.slice(start, start + batchSize), columns);
-        }
-      }
-      await pipeline(Readable.from(chunks()), stream);
+      const { batchSize } = this;
+      const encoder = this.#encoder;
+      let start = 0;
+      // Encoded lazily, one batch (one Buffer, one CopyData message) at a time: with a highWaterMark
+      // of 1 the next batch is encoded only when the previous one went to the socket, so the server
+      // parses batch n while batch n+1 is encoded. (Readable.from() encoded up to 16 batches in one
+      // synchronous burst before the server had any data, which serialised Node and the server.)
+      const source = new Readable({
+        objectMode: true,
+        highWaterMark: 1,
+        read() {
+          if (start >= rows.length) {
+            this.push(null);
+            return;
+          }
+          const end = Math.min(start + batchSize, rows.length);
+          let chunk: Buffer;
+          try {
+            chunk = encoder.encode(rows, start, end);
+          } catch (error) {
+            // pipeline() then aborts the COPY (CopyFail): nothing of it is committed.
+            void this.destroy(error as Error);
+            return;
+          }
+          start = end;
+          this.push(chunk);
+        },
+      });
+      await pipeline(source, stream);
     });
   }
 

@@ -44,6 +44,7 @@ export {
 export type { PoolOptions, PoolStats } from './node.js';
 export type { RoutingStats } from './router.js';
 export {
+  CopyEncoder,
   copyText,
   copyValue,
   insertStatement,

@@ -2,9 +2,11 @@ import { readFileSync } from 'node:fs';
 import { undocumentedCodes } from '@org/shared-lifecycle/testing';
 import { describe, expect, it } from 'vitest';
 import {
+  CopyEncoder,
   classifyError,
   connectionsFromEnv,
   copyText,
+  copyValue,
   createDatabase,
   DATABASE_ERROR_CODES,
   DatabaseError,
@@ -169,6 +171,53 @@ describe('SQL helpers', () => {
       ['a', 'b', 'c', 'd', 'e', 'f', 'g'],
     );
     expect(text).toBe('x\\ty\\\\z\\n\t\\N\tt\t1970-01-01T00:00:00.000Z\t{"k":"v"}\t\\\\x01ff\t\\N\n');
+  });
+
+  it('CopyEncoder formats dates exactly like toISOString, and encodes batches as copyText does', () => {
+    const encoder = new CopyEncoder<{ at: unknown }>(['at']);
+    // Day boundaries, leap days, before 1970, far years, the same millisecond twice in a row.
+    const fixed = [
+      0,
+      -1,
+      1,
+      86_399_999,
+      86_400_000,
+      -86_400_000,
+      Date.UTC(2024, 1, 29, 23, 59, 59, 999),
+      Date.UTC(2024, 2, 1),
+      Date.UTC(1900, 0, 1, 12),
+      Date.UTC(9999, 11, 31, 23, 59, 59, 999),
+      Date.UTC(10_000, 0, 1),
+      Date.UTC(-1, 5, 6, 7, 8, 9, 10),
+      8.64e15,
+      -8.64e15,
+    ];
+    let seed = 42;
+    const random = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const randomMs = Array.from({ length: 5_000 }, () => Math.floor((random() - 0.3) * 2 ** 42));
+    for (const ms of [...fixed, ...fixed, ...randomMs]) {
+      const date = new Date(ms);
+      expect(encoder.date(date)).toBe(date.toISOString());
+      expect(copyValue(date)).toBe(date.toISOString());
+    }
+    expect(() => encoder.date(new Date(Number.NaN))).toThrowError(RangeError);
+    expect(() => copyValue(new Date(Number.NaN))).toThrowError(RangeError);
+
+    const rows = randomMs.slice(0, 300).map((ms, i) => ({
+      a: i % 3 === 0 ? `tab\t${i}\\\n` : `naïve ✓ ${i}`,
+      b: i % 4 === 0 ? null : i / 7,
+      c: new Date(ms),
+      d: i % 5 === 0 ? { k: [i, 'x\ty'] } : undefined,
+      e: i % 2 === 0,
+    }));
+    const columns = ['a', 'b', 'c', 'd', 'e'] as const;
+    const rowEncoder = new CopyEncoder<(typeof rows)[number]>(columns);
+    expect(rowEncoder.encode(rows).toString('utf8')).toBe(copyText(rows, columns));
+    expect(rowEncoder.encode(rows, 100, 200)).toEqual(Buffer.from(copyText(rows.slice(100, 200), columns)));
+    expect(rowEncoder.encode(rows, 5, 5).length).toBe(0);
   });
 
   it('parses LSNs and diffs them, never negative', () => {
