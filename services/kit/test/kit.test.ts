@@ -1,6 +1,7 @@
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { activeResources, resourcesAddedSince } from '@org/shared-lifecycle/testing';
+import { activeResources, resourcesAddedSince, undocumentedCodes } from '@org/shared-lifecycle/testing';
 import knex from 'knex';
 import { describe, expect, it } from 'vitest';
 import {
@@ -10,6 +11,7 @@ import {
   loadConfig,
   optionalUrl,
   runCli,
+  SERVICE_ERROR_CODES,
   str,
   urlList,
 } from '../src/index.js';
@@ -123,5 +125,12 @@ describe('EmbeddedPostgres (PGlite over the wire protocol)', () => {
     }
     await new Promise((r) => setTimeout(r, 20));
     expect(resourcesAddedSince(before)).toEqual({});
+  });
+});
+
+describe('error codes', () => {
+  it('documents every code of the kit in services/README.md', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    expect(undocumentedCodes(readme, Object.keys(SERVICE_ERROR_CODES))).toEqual([]);
   });
 });
