@@ -440,6 +440,11 @@ function onResponseClose(this: Tagged<ServerResponse>): void {
   }
 }
 
+function hasBody(headers: IncomingMessage['headers']): boolean {
+  const length = headers['content-length'];
+  return headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
 /** Installs logging on one request/response pair. Returns false when it was already installed or skipped. */
 function install(config: Config, req: Tagged<IncomingMessage>, res: Tagged<ServerResponse>): boolean {
   if (res[kState] !== undefined) return false;
@@ -472,7 +477,9 @@ function install(config: Config, req: Tagged<IncomingMessage>, res: Tagged<Serve
     if (Number.isFinite(length) && length > 0) state.bytesIn = length;
     state.request?.release();
     state.request = null;
-  } else if (req[kState] === undefined) {
+  } else if (req[kState] === undefined && hasBody(headers)) {
+    // A request without content-length or transfer-encoding has no body (RFC 9112 §6.3): bytesIn
+    // stays 0 and the parser's push(null) needs no wrapper.
     state.push = req.push as AnyFn;
     req.push = loggedPush as typeof req.push;
   }

@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import express from 'express';
 import { Histogram, Registry } from 'prom-client';
 import { describe, expect, test } from 'vitest';
@@ -56,6 +56,33 @@ describe('requestLogger (Express)', () => {
     expect(entry.durationMs).toBeGreaterThan(0);
     expect(entry.message).toBe(`POST /api/users/:id 201 ${entry.durationMs.toFixed(1)} ms`);
     expect(entry.responseBody).toBeUndefined();
+  });
+
+  test('counts chunked request bodies (no content-length) and 0 bytes for requests without a body', async () => {
+    const { logger, entries } = captureLogger();
+    const app = express();
+    app.use(requestLogger({ logger }));
+    app.all('/', (req, res) => {
+      req.resume();
+      req.on('end', () => res.send('ok'));
+    });
+    await using server = await startServer(app);
+    await new Promise<void>((resolve, reject) => {
+      const req = http.request(server.url, { method: 'POST', agent: false }, (res) => {
+        res.resume();
+        res.on('end', resolve);
+      });
+      req.on('error', reject);
+      req.write('abc');
+      req.write(Buffer.from('defg'));
+      req.end();
+    });
+    await waitFor(() => entries.length === 1);
+    expect(entries[0]).toMatchObject({ method: 'POST', bytesIn: 7 });
+    await request(server.url);
+    await request(server.url, { method: 'POST', headers: { 'content-length': '0' } });
+    await waitFor(() => entries.length === 3);
+    expect(entries.map((e) => e.bytesIn)).toEqual([7, 0, 0]);
   });
 
   test('generates a request id when the incoming one is missing or implausible', async () => {
