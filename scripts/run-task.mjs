@@ -20,7 +20,10 @@ export function parseNodeOptions(text) {
   return tasks;
 }
 
-export function nodeOptionsFor(task, file = process.env.ORG_NODE_OPTIONS_FILE ?? new URL('../.node-options', import.meta.url)) {
+export function nodeOptionsFor(
+  task,
+  file = process.env.ORG_NODE_OPTIONS_FILE ?? new URL('../.node-options', import.meta.url),
+) {
   const tasks = parseNodeOptions(readFileSync(file, 'utf8'));
   const flags = tasks.get(task);
   if (flags === undefined) {
@@ -65,7 +68,9 @@ function main(argv) {
       process.exit(128 + (constants.signals[signal] ?? 1));
     }
     if (code === 134) {
-      process.stderr.write(`org-task: ${task}: "${command}" aborted (exit 134): likely V8's heap limit (${flags})\n`);
+      process.stderr.write(
+        `org-task: ${task}: "${command}" aborted (exit 134): likely V8's heap limit (${flags})\n`,
+      );
     }
     process.exit(code ?? 1);
   });

@@ -15,10 +15,15 @@ const sets = [
 const median = (xs) => xs.toSorted((a, b) => a - b)[Math.floor(xs.length / 2)];
 const rows = [];
 for (const flags of sets) {
-  const viaEnv = spawnSync(process.execPath, ['-e', '0'], { env: { ...process.env, NODE_OPTIONS: flags.join(' ') } });
+  const viaEnv = spawnSync(process.execPath, ['-e', '0'], {
+    env: { ...process.env, NODE_OPTIONS: flags.join(' ') },
+  });
   const runs = [];
   for (let i = 0; i < 5; i++) {
-    const r = spawnSync(process.execPath, [...flags, workload], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
+    const r = spawnSync(process.execPath, [...flags, workload], {
+      encoding: 'utf8',
+      env: { ...process.env, NODE_OPTIONS: '' },
+    });
     runs.push(JSON.parse(r.stdout));
   }
   rows.push({

@@ -3,7 +3,12 @@ const entries = [];
 let bytes = 0;
 const started = performance.now();
 for (let i = 0; i < 300_000; i++) {
-  const entry = { '@timestamp': new Date().toISOString(), message: `request ${i}`, http: { status: 200, path: `/orders/${i % 1000}` }, tags: ['a', 'b'] };
+  const entry = {
+    '@timestamp': new Date().toISOString(),
+    message: `request ${i}`,
+    http: { status: 200, path: `/orders/${i % 1000}` },
+    tags: ['a', 'b'],
+  };
   const line = JSON.stringify(entry);
   bytes += line.length;
   entries.push(line);
@@ -11,4 +16,6 @@ for (let i = 0; i < 300_000; i++) {
 }
 const ms = performance.now() - started;
 const usage = process.resourceUsage();
-process.stdout.write(JSON.stringify({ ms: Math.round(ms), maxRssMb: Math.round(usage.maxRSS / 1024), bytes }) + '\n');
+process.stdout.write(
+  JSON.stringify({ ms: Math.round(ms), maxRssMb: Math.round(usage.maxRSS / 1024), bytes }) + '\n',
+);

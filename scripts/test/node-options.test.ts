@@ -2,7 +2,15 @@
 // a task that allocates past it fails, and turbo reports that failure (also for a SIGKILL, which is
 // what the kernel's OOM killer sends), and turbo-run tasks run on the project's Node (.nvmrc).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,7 +41,12 @@ beforeAll(() => {
     JSON.stringify({
       ui: 'stream',
       globalPassThroughEnv: ['ORG_*'],
-      tasks: { alloc: { cache: false }, small: { cache: false }, killed: { cache: false }, version: { cache: false } },
+      tasks: {
+        alloc: { cache: false },
+        small: { cache: false },
+        killed: { cache: false },
+        version: { cache: false },
+      },
     }),
   );
   const node = (code: string) => `org-task probe node -e "${code}"`;
@@ -46,7 +59,9 @@ beforeAll(() => {
         alloc: node('const a=[];for(;;)a.push(new Array(1e5).fill(1))'),
         small: node('const a=[];for(let i=0;i<20;i++)a.push(new Array(1e5).fill(1));console.log(a.length)'),
         killed: node("process.kill(process.pid,'SIGKILL')"),
-        version: node("console.log('NODE', process.version, 'LIMIT', require('v8').getHeapStatistics().heap_size_limit)"),
+        version: node(
+          "console.log('NODE', process.version, 'LIMIT', require('v8').getHeapStatistics().heap_size_limit)",
+        ),
       },
     }),
   );
@@ -69,7 +84,10 @@ describe('.node-options', () => {
   it('the repository file has a line for every task, and Node accepts each line in NODE_OPTIONS', () => {
     for (const task of ['build', 'typecheck', 'test', 'dev', 'bench', 'leak', 'endurance', 'service']) {
       const flags = nodeOptionsFor(task, join(repo, '.node-options'));
-      const r = spawnSync(join(bin, 'node'), ['-e', '0'], { env: { ...env, NODE_OPTIONS: flags }, encoding: 'utf8' });
+      const r = spawnSync(join(bin, 'node'), ['-e', '0'], {
+        env: { ...env, NODE_OPTIONS: flags },
+        encoding: 'utf8',
+      });
       expect(r.stderr, `${task}: ${flags}`).toBe('');
       expect(r.status).toBe(0);
     }
@@ -129,7 +147,9 @@ describe('heap limits under turbo', () => {
 describe('Node version guard', () => {
   it('check-node fails early with a clear message on another Node', () => {
     const system = spawnSync('/usr/bin/node', [join(repo, 'scripts/check-node.mjs')], { encoding: 'utf8' });
-    const major = spawnSync('/usr/bin/node', ['-p', 'process.versions.node.split(".")[0]'], { encoding: 'utf8' });
+    const major = spawnSync('/usr/bin/node', ['-p', 'process.versions.node.split(".")[0]'], {
+      encoding: 'utf8',
+    });
     if (major.stdout.trim() === nvmrc) {
       expect(system.status).toBe(0);
     } else {
