@@ -250,12 +250,14 @@ describe('memory guard', () => {
 
 describe('logs in Elasticsearch (ELASTICSEARCH_URL set)', () => {
   it('ships every request log to the ES test server, reports it reachable, and flushes the shutdown lines on close', async () => {
+    // (This instance also guards /metrics with METRICS_TOKEN.)
     await using es = await startEsTestServer();
     const config = loadConfig(ordersApiSpecs, {
       PORT: '0',
       DATABASE_URL: urls.primary,
       MIGRATE_ON_START: 'false',
       ELASTICSEARCH_URL: es.url,
+      METRICS_TOKEN: 'scrape-secret',
     });
     const console = logCollector();
     const svc = await startOrdersApi(config, { logStream: console.stream });
@@ -283,7 +285,10 @@ describe('logs in Elasticsearch (ELASTICSEARCH_URL set)', () => {
       expect(console.lines.some((l) => l.includes('POST /orders 201'))).toBe(true);
       const health = (await (await fetch(`${svc.url}/health`)).json()) as Json;
       expect(health.details.logs.elasticsearch).toMatchObject({ reachable: true });
-      const metrics = await (await fetch(`${svc.url}/metrics`)).text();
+      expect((await fetch(`${svc.url}/metrics`)).status).toBe(401);
+      const metrics = await (
+        await fetch(`${svc.url}/metrics`, { headers: { authorization: 'Bearer scrape-secret' } })
+      ).text();
       expect(metrics).toMatch(/^logger_elasticsearch_sent_total\{[^}]*\} [1-9]/m);
       expect(metrics).toMatch(/^logger_elasticsearch_reachable\{[^}]*\} 1$/m);
     } finally {
