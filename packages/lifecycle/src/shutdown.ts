@@ -8,6 +8,23 @@ export interface ShutdownOptions {
   signals?: readonly NodeJS.Signals[];
   /** Deadline for each resource unless it was registered with its own. Default 10 s. */
   timeoutMs?: number;
+  /**
+   * Deadline for the whole signal-started shutdown; past it the process exits with 1 whatever is
+   * still closing. Default: none (each step still has its own).
+   */
+  totalTimeoutMs?: number;
+  /**
+   * A repeat of a signal within this window of the first is the same stop delivered twice (Ctrl-C
+   * reaches every process of the terminal's group, and npm or org-task forward it again) and is
+   * ignored; a later one forces the exit (130). Default 1000 ms.
+   */
+  duplicateSignalWindowMs?: number;
+  /**
+   * Runs once after every step has closed and the "shutdown finished" line is logged, before the
+   * exit: the place to close the logger, so the shutdown's own lines still reach it. Errors are
+   * reported, never thrown.
+   */
+  finally?: (result: ShutdownResult) => Promise<void> | void;
   /** Called with the exit code when a signal-started shutdown ends. Default process.exit. */
   exit?: (code: number) => void;
   onError?: ErrorReporter;
@@ -38,8 +55,12 @@ export class ShutdownCoordinator {
   readonly #exit: (code: number) => void;
   readonly #onError: ErrorReporter;
   readonly #log: ShutdownOptions['log'];
+  readonly #totalTimeoutMs: number;
+  readonly #duplicateWindowMs: number;
+  readonly #finally: ShutdownOptions['finally'];
   #handler: ((signal: NodeJS.Signals) => void) | null = null;
   #shutdown: Promise<ShutdownResult> | null = null;
+  #firstSignalAt = 0;
 
   constructor(options: ShutdownOptions = {}) {
     this.#signals = options.signals ?? ['SIGTERM', 'SIGINT'];
@@ -47,6 +68,9 @@ export class ShutdownCoordinator {
     this.#exit = options.exit ?? ((code) => process.exit(code));
     this.#onError = options.onError ?? stderrReporter;
     this.#log = options.log;
+    this.#totalTimeoutMs = options.totalTimeoutMs ?? Number.POSITIVE_INFINITY;
+    this.#duplicateWindowMs = options.duplicateSignalWindowMs ?? 1000;
+    this.#finally = options.finally;
   }
 
   /**
@@ -60,10 +84,13 @@ export class ShutdownCoordinator {
   ) {
     if (this.#shutdown)
       throw new LifecycleError('ORG_LIFECYCLE_CLOSED', `register("${name}") during shutdown`);
+    // Anything with close() is closed, even when it is also callable (a middleware with close()).
+    const closeable =
+      typeof (resource as Partial<Closeable>).close === 'function' ? (resource as Closeable) : null;
     const step: Step = {
       name,
       timeoutMs,
-      close: typeof resource === 'function' ? resource : () => resource.close({ timeoutMs }),
+      close: closeable ? () => closeable.close({ timeoutMs }) : (resource as () => Promise<void> | void),
     };
     this.#steps.push(step);
     return () => {
@@ -76,12 +103,24 @@ export class ShutdownCoordinator {
   install(): this {
     if (this.#handler || this.#shutdown) return this;
     const handler = (signal: NodeJS.Signals) => {
+      const now = Date.now();
       if (this.#shutdown) {
+        if (now - this.#firstSignalAt < this.#duplicateWindowMs) return;
         this.#log?.('second signal: forcing exit', { signal });
         this.#exit(EXIT_CODES.forced);
         return;
       }
-      void this.shutdown(signal).then((result) => this.#exit(result.code));
+      this.#firstSignalAt = now;
+      const watchdog = Number.isFinite(this.#totalTimeoutMs)
+        ? setTimeout(() => {
+            this.#log?.('shutdown deadline passed: forcing exit', { timeoutMs: this.#totalTimeoutMs });
+            this.#exit(EXIT_CODES.failed);
+          }, this.#totalTimeoutMs)
+        : null;
+      void this.shutdown(signal).then((result) => {
+        if (watchdog) clearTimeout(watchdog);
+        this.#exit(result.code);
+      });
     };
     for (const signal of this.#signals) process.on(signal, handler);
     this.#handler = handler;
@@ -134,7 +173,13 @@ export class ShutdownCoordinator {
     }
     const code = steps.every((s) => s.ok) ? EXIT_CODES.clean : EXIT_CODES.failed;
     this.#log?.('shutdown finished', { reason, code });
+    const result = { code, reason, steps };
+    try {
+      await this.#finally?.(result);
+    } catch (error) {
+      report(this.#onError, error, { source: 'shutdown', step: 'finally' });
+    }
     this.dispose();
-    return { code, reason, steps };
+    return result;
   }
 }

@@ -79,7 +79,11 @@ describe('ShutdownCoordinator', () => {
 
   it('a second signal during shutdown forces exit 130', async () => {
     const exited: number[] = [];
-    const coordinator = new ShutdownCoordinator({ exit: (code) => exited.push(code), signals: ['SIGUSR2'] });
+    const coordinator = new ShutdownCoordinator({
+      exit: (code) => exited.push(code),
+      signals: ['SIGUSR2'],
+      duplicateSignalWindowMs: 5,
+    });
     coordinator.register('slow', () => sleep(200));
     coordinator.install();
     process.kill(process.pid, 'SIGUSR2');
@@ -101,5 +105,65 @@ describe('ShutdownCoordinator', () => {
     expect(() => coordinator.register('late', () => {})).toThrow(
       expect.objectContaining({ code: 'ORG_LIFECYCLE_CLOSED' }),
     );
+  });
+
+  it('the same signal delivered twice at once (terminal group + wrapper) is one stop, not a forced exit', async () => {
+    const exited: number[] = [];
+    const order: string[] = [];
+    const coordinator = new ShutdownCoordinator({ exit: (code) => exited.push(code), signals: ['SIGUSR2'] });
+    coordinator.register('slow', resource('slow', order, 50));
+    coordinator.install();
+    process.kill(process.pid, 'SIGUSR2');
+    await sleep(5);
+    process.kill(process.pid, 'SIGUSR2');
+    while (exited.length === 0) await sleep(5);
+    expect(exited).toEqual([0]);
+    expect(order).toEqual(['slow']);
+  });
+
+  it('past totalTimeoutMs a signal-started shutdown exits 1 whatever is still closing', async () => {
+    const exited: number[] = [];
+    const coordinator = new ShutdownCoordinator({
+      exit: (code) => exited.push(code),
+      signals: ['SIGUSR2'],
+      totalTimeoutMs: 40,
+      timeoutMs: 10_000,
+    });
+    coordinator.register('stuck', () => sleep(300));
+    coordinator.install();
+    process.kill(process.pid, 'SIGUSR2');
+    await sleep(100);
+    expect(exited).toEqual([1]);
+    await coordinator.shutdown();
+  });
+
+  it('finally runs once after every step, with the result; its failure is reported, not thrown', async () => {
+    const order: string[] = [];
+    const errors: unknown[] = [];
+    const coordinator = new ShutdownCoordinator({
+      exit: () => {},
+      onError: (e) => errors.push(e),
+      log: (message) => order.push(`log:${message}`),
+      finally: (result) => {
+        order.push(`finally:${result.code}`);
+        throw new Error('logger close failed');
+      },
+    });
+    coordinator.register('db', async () => {
+      order.push('db');
+    });
+    await coordinator.shutdown();
+    expect(order).toEqual(['log:shutdown started', 'db', 'log:closed', 'log:shutdown finished', 'finally:0']);
+    expect(errors).toHaveLength(1);
+  });
+
+  it('closes a callable resource that has close() by calling close(), not the function', async () => {
+    let called = 0;
+    let closed = 0;
+    const middleware = Object.assign(() => called++, { close: async () => void closed++ });
+    const coordinator = new ShutdownCoordinator({ exit: () => {} });
+    coordinator.register('guard', middleware);
+    await coordinator.shutdown();
+    expect([called, closed]).toEqual([0, 1]);
   });
 });
