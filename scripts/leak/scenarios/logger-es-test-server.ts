@@ -35,7 +35,7 @@ export default defineScenario<EsTestServer>({
     for (let n = 0; n < 60; n++) logger.info(`entry ${i}/${n}`, { n, user: { password: 'redacted' } });
     await logger.shutdown({ timeoutMs: 3000 });
     const stats = logger.stats().elasticsearch;
-    if (!stats || stats.sent !== 60 || stats.buffered !== 0 || stats.inFlight !== 0)
+    if (stats?.sent !== 60 || stats.buffered !== 0 || stats.inFlight !== 0)
       throw new Error(`not all delivered: ${JSON.stringify(stats)}`);
     if (es.duplicates().length > 0) throw new Error(`duplicates: ${es.duplicates().length}`);
     return [logger, logger.elasticsearch ?? {}];
