@@ -16,6 +16,7 @@ import {
 } from '@org/shared-lifecycle';
 import type { Knex } from 'knex';
 import { from as copyFrom } from 'pg-copy-streams';
+import { BINARY_COPY_TRAILER, BinaryCopyEncoder, COLUMN_TYPES_SQL } from './copy-binary.js';
 import { classifyError, DatabaseError } from './errors.js';
 import { CopyEncoder, insertStatement, quoteIdentifier, rowsPerStatement } from './sql.js';
 
@@ -33,6 +34,13 @@ export interface BatchWriterOptions<Row> {
    * server parses batch n while batch n+1 is encoded). 1 = one COPY per batch. Default 10.
    */
   batchesPerCopy?: number;
+  /**
+   * COPY mode: 'auto' (default) sends COPY's binary format when every column's type and every value of
+   * a COPY have an exact binary form (text, varchar, char, int2/4/8, float8, bool, timestamp(tz), uuid,
+   * json, jsonb, bytea; see README), which spares the server its text parsing; else the text format.
+   * 'text' always sends text.
+   */
+  copyFormat?: 'auto' | 'text';
   /** Longest time a row waits for a flush. Default 1 000 ms. */
   flushIntervalMs?: number;
   /** Queue cap in rows. Default 10 000. */
@@ -66,6 +74,8 @@ export interface BatchWriterStats {
   /** Batches that failed with a retryable error and were put back in the queue. */
   retried: number;
   flushes: number;
+  /** COPY statements that succeeded, by format (COPY mode). */
+  copies: { binary: number; text: number };
   /** Every row that will never be written, by reason; overflow/expired/oversize come from the queue. */
   dropped: Record<WriterDropReason, number>;
   lastError: string | null;
@@ -105,6 +115,7 @@ export class BatchWriter<Row extends object> extends Resource {
   readonly batchSize: number;
   readonly flushIntervalMs: number;
   readonly batchesPerCopy: number;
+  readonly copyFormat: 'auto' | 'text';
   readonly closeTimeoutMs: number;
   readonly #knex: Knex;
   readonly #queue: BoundedQueue<Row>;
@@ -114,6 +125,9 @@ export class BatchWriter<Row extends object> extends Resource {
   readonly #statements = new Map<number, string>();
   readonly #copySql: string;
   readonly #encoder: CopyEncoder<Row>;
+  /** undefined: types not read yet (or to be read again); null: some column has no binary form. */
+  #binary: BinaryCopyEncoder<Row> | null | undefined;
+  readonly #copies = { binary: 0, text: 0 };
   readonly #dropped: Record<'rejected' | 'closed', number> = { rejected: 0, closed: 0 };
   #flushRequested = false;
   #written = 0;
@@ -171,6 +185,14 @@ export class BatchWriter<Row extends object> extends Resource {
       min: 1,
       integer: true,
     });
+    const copyFormat = options.copyFormat ?? 'auto';
+    if (copyFormat !== 'auto' && copyFormat !== 'text') {
+      throw new DatabaseError('ORG_DATABASE_INVALID_OPTION', `${name}: copyFormat must be 'auto' or 'text'`, {
+        details: { option: 'copyFormat', value: copyFormat },
+      });
+    }
+    this.copyFormat = copyFormat;
+    this.#binary = copyFormat === 'text' ? null : undefined;
     this.#knex = knex;
     this.#onClosed = onClosed;
     this.#onError = options.onError ?? stderrReporter;
@@ -230,6 +252,7 @@ export class BatchWriter<Row extends object> extends Resource {
       batches: this.#batches,
       retried: this.#retried,
       flushes: this.#flushes,
+      copies: { ...this.#copies },
       dropped: { ...queue.dropped, ...this.#dropped },
       lastError: this.#lastError,
       lastFlushMs: this.#lastFlushMs,
@@ -352,37 +375,89 @@ export class BatchWriter<Row extends object> extends Resource {
 
   #copy(rows: Row[]): Promise<void> {
     return this.#withConnection(async (conn) => {
-      const stream = conn.query(copyFrom(this.#copySql)) as NodeJS.WritableStream;
-      const { batchSize } = this;
-      const encoder = this.#encoder;
-      let start = 0;
-      // Encoded lazily, one batch (one Buffer, one CopyData message) at a time: with a highWaterMark
-      // of 1 the next batch is encoded only when the previous one went to the socket, so the server
-      // parses batch n while batch n+1 is encoded. (Readable.from() encoded up to 16 batches in one
-      // synchronous burst before the server had any data, which serialised Node and the server.)
-      const source = new Readable({
-        objectMode: true,
-        highWaterMark: 1,
-        read() {
-          if (start >= rows.length) {
-            this.push(null);
-            return;
-          }
-          const end = Math.min(start + batchSize, rows.length);
-          let chunk: Buffer;
-          try {
-            chunk = encoder.encode(rows, start, end);
-          } catch (error) {
-            // pipeline() then aborts the COPY (CopyFail): nothing of it is committed.
-            void this.destroy(error as Error);
-            return;
-          }
-          start = end;
-          this.push(chunk);
-        },
-      });
-      await pipeline(source, stream);
+      // A known encoder that cannot take these values, or a table with a type we cannot encode: text.
+      const cached = this.#binary;
+      if (cached === null || (cached !== undefined && !cached.accepts(rows))) {
+        await this.#copyOn(conn, rows, null);
+        this.#copies.text++;
+        return;
+      }
+      // Binary data is only right for the column types it was encoded for. The types are read inside
+      // the COPY's transaction after taking the lock COPY takes anyway (ROW EXCLUSIVE, which conflicts
+      // with ALTER TABLE), so they cannot change between the check and the COPY. One extra round trip.
+      const types = await this.#lockAndReadTypes(conn);
+      const binary = types?.accepts(rows) ? types : null;
+      try {
+        await this.#copyOn(conn, rows, binary);
+        await conn.query('COMMIT');
+      } catch (error) {
+        await Promise.resolve(conn.query('ROLLBACK')).catch(() => {});
+        this.#binary = undefined; // read the types again next time
+        if (binary === null || classifyError(error).isRetryable) throw error;
+        // The server refused a binary COPY: the same rows as text decide whether they are rejected.
+        await this.#copyOn(conn, rows, null);
+        this.#copies.text++;
+        return;
+      }
+      this.#copies[binary ? 'binary' : 'text']++;
     });
+  }
+
+  async #lockAndReadTypes(conn: RawClient): Promise<BinaryCopyEncoder<Row> | null> {
+    const table = quoteIdentifier(this.table);
+    try {
+      await conn.query(`BEGIN; LOCK TABLE ${table} IN ROW EXCLUSIVE MODE`);
+      const result = await conn.query(COLUMN_TYPES_SQL, [table]);
+      const { rows } = result as { rows: { name: string; oid: number }[] };
+      const binary = BinaryCopyEncoder.create<Row>(this.columns, new Map(rows.map((r) => [r.name, r.oid])));
+      this.#binary = binary;
+      return binary;
+    } catch (error) {
+      await Promise.resolve(conn.query('ROLLBACK')).catch(() => {});
+      throw error;
+    }
+  }
+
+  /** One COPY of rows, in binary when an encoder is given, else in text. */
+  async #copyOn(conn: RawClient, rows: Row[], binary: BinaryCopyEncoder<Row> | null): Promise<void> {
+    const stream = conn.query(
+      copyFrom(binary ? `${this.#copySql} (FORMAT binary)` : this.#copySql),
+    ) as NodeJS.WritableStream;
+    const { batchSize } = this;
+    const encoder = this.#encoder;
+    let start = 0;
+    let trailer = binary !== null;
+    // Encoded lazily, one batch (one Buffer, one CopyData message) at a time: with a highWaterMark
+    // of 1 the next batch is encoded only when the previous one went to the socket, so the server
+    // parses batch n while batch n+1 is encoded. (Readable.from() encoded up to 16 batches in one
+    // synchronous burst before the server had any data, which serialised Node and the server.)
+    const source = new Readable({
+      objectMode: true,
+      highWaterMark: 1,
+      read() {
+        if (start >= rows.length) {
+          if (trailer) {
+            trailer = false;
+            this.push(BINARY_COPY_TRAILER);
+          } else {
+            this.push(null);
+          }
+          return;
+        }
+        const end = Math.min(start + batchSize, rows.length);
+        let chunk: Buffer;
+        try {
+          chunk = binary ? binary.encode(rows, start, end, start === 0) : encoder.encode(rows, start, end);
+        } catch (error) {
+          // pipeline() then aborts the COPY (CopyFail): nothing of it is committed.
+          void this.destroy(error as Error);
+          return;
+        }
+        start = end;
+        this.push(chunk);
+      },
+    });
+    await pipeline(source, stream);
   }
 
   #insert(rows: Row[]): Promise<void> {

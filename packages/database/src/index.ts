@@ -12,6 +12,7 @@ export {
   redactUrl,
   resolveConnection,
 } from './connection.js';
+export { BINARY_COPY_TYPES, BinaryCopyEncoder } from './copy-binary.js';
 export {
   createDatabase,
   type Database,

@@ -98,6 +98,25 @@ export class CopyEncoder<Row = Record<string, unknown>> {
     }
   }
 
+  /** A non-null value as the text the server receives, before COPY's escaping. */
+  raw(value: unknown): string {
+    switch (typeof value) {
+      case 'string':
+        return value;
+      case 'number':
+      case 'bigint':
+        return `${value}`;
+      case 'boolean':
+        return value ? 't' : 'f';
+      case 'object':
+        if (value instanceof Date) return this.date(value);
+        if (value instanceof Uint8Array) return `\\x${Buffer.from(value).toString('hex')}`;
+        return String(JSON.stringify(value));
+      default:
+        return String(value);
+    }
+  }
+
   /** Same text as `date.toISOString()` (and the same RangeError for an invalid date). */
   date(date: Date): string {
     const ms = date.getTime();

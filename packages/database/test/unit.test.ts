@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { undocumentedCodes } from '@org/shared-lifecycle/testing';
 import { describe, expect, it } from 'vitest';
 import {
+  BINARY_COPY_TYPES,
+  BinaryCopyEncoder,
   CopyEncoder,
   classifyError,
   connectionsFromEnv,
@@ -218,6 +220,61 @@ describe('SQL helpers', () => {
     expect(rowEncoder.encode(rows).toString('utf8')).toBe(copyText(rows, columns));
     expect(rowEncoder.encode(rows, 100, 200)).toEqual(Buffer.from(copyText(rows.slice(100, 200), columns)));
     expect(rowEncoder.encode(rows, 5, 5).length).toBe(0);
+  });
+
+  it('BinaryCopyEncoder: only types and values with an exact binary form', () => {
+    const T = BINARY_COPY_TYPES;
+    expect(BinaryCopyEncoder.create(['a', 'b'], new Map([['a', T.int4]]))).toBeNull(); // b unknown
+    expect(BinaryCopyEncoder.create(['a'], new Map([['a', 1_700]]))).toBeNull(); // numeric
+    const types = new Map<string, number>([
+      ['i', T.int4],
+      ['s', T.int2],
+      ['l', T.int8],
+      ['f', T.float8],
+      ['t', T.timestamptz],
+      ['b', T.bool],
+      ['u', T.uuid],
+      ['j', T.jsonb],
+      ['x', T.text],
+    ]);
+    const enc = BinaryCopyEncoder.create<Record<string, unknown>>([...types.keys()], types)!;
+    const ok = {
+      i: -5,
+      s: 300,
+      l: 2n ** 62n,
+      f: -0,
+      t: new Date(0),
+      b: false,
+      u: 'A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11',
+      j: [1],
+      x: 7,
+    };
+    expect(enc.accepts([ok, {}])).toBe(true);
+    for (const [column, bad] of [
+      ['i', 1.5],
+      ['i', '42'],
+      ['i', 2 ** 31],
+      ['s', 40_000],
+      ['l', 2 ** 53],
+      ['l', 2n ** 63n],
+      ['f', '1.5'],
+      ['t', new Date(Number.NaN)],
+      ['t', new Date('+010000-01-01T00:00:00Z')],
+      ['t', 0],
+      ['b', 1],
+      ['u', 'not-a-uuid'],
+      ['j', true],
+      ['j', new Date(0)],
+    ] as const) {
+      expect(enc.accepts([ok, { ...ok, [column]: bad }]), `${column} = ${String(bad)}`).toBe(false);
+    }
+    // Header, one tuple of 9 fields, and the null bitmap of an empty row (all -1).
+    const buf = enc.encode([ok, {}], 0, 2, true);
+    expect(buf.subarray(0, 11).toString('latin1')).toBe('PGCOPY\n\xff\r\n\0');
+    expect(buf.readInt16BE(19)).toBe(9);
+    expect(buf.subarray(buf.length - 2 - 9 * 4)).toEqual(
+      Buffer.concat([Buffer.from([0, 9]), Buffer.alloc(9 * 4, 0xff)]),
+    );
   });
 
   it('parses LSNs and diffs them, never negative', () => {
