@@ -16,7 +16,7 @@ import {
 } from '@org/shared-lifecycle';
 import type { Knex } from 'knex';
 import { from as copyFrom } from 'pg-copy-streams';
-import { BINARY_COPY_TRAILER, BinaryCopyEncoder, COLUMN_TYPES_SQL } from './copy-binary.js';
+import { BINARY_COPY_TRAILER, BinaryCopyEncoder, lockAndColumnTypesSql } from './copy-binary.js';
 import { classifyError, DatabaseError } from './errors.js';
 import { CopyEncoder, insertStatement, quoteIdentifier, rowsPerStatement } from './sql.js';
 
@@ -404,11 +404,12 @@ export class BatchWriter<Row extends object> extends Resource {
   }
 
   async #lockAndReadTypes(conn: RawClient): Promise<BinaryCopyEncoder<Row> | null> {
-    const table = quoteIdentifier(this.table);
     try {
-      await conn.query(`BEGIN; LOCK TABLE ${table} IN ROW EXCLUSIVE MODE`);
-      const result = await conn.query(COLUMN_TYPES_SQL, [table]);
-      const { rows } = result as { rows: { name: string; oid: number }[] };
+      // A multi-statement query answers with one result per statement; the SELECT is the last.
+      const results = (await conn.query(lockAndColumnTypesSql(quoteIdentifier(this.table)))) as {
+        rows: { name: string; oid: number }[];
+      }[];
+      const { rows } = results[results.length - 1]!;
       const binary = BinaryCopyEncoder.create<Row>(this.columns, new Map(rows.map((r) => [r.name, r.oid])));
       this.#binary = binary;
       return binary;

@@ -21,12 +21,21 @@ export const BINARY_COPY_TYPES = {
   jsonb: 3802,
 } as const;
 
-/** Columns of a table with their type OIDs (a domain as its base type); $1 is the quoted table name. */
-export const COLUMN_TYPES_SQL =
-  'SELECT a.attname AS name, ' +
-  "(CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE a.atttypid END)::int AS oid " +
-  'FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid ' +
-  'WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped';
+/**
+ * One simple-protocol round trip: opens a transaction, takes the lock COPY takes anyway (ROW EXCLUSIVE,
+ * which conflicts with ALTER TABLE, so the types cannot change until the COPY commits), and reads the
+ * columns with their type OIDs (a domain as its base type). `table` is the quoted identifier.
+ */
+export function lockAndColumnTypesSql(table: string): string {
+  const literal = `'${table.replace(/'/g, "''")}'`;
+  return (
+    `BEGIN; LOCK TABLE ${table} IN ROW EXCLUSIVE MODE; ` +
+    'SELECT a.attname AS name, ' +
+    "(CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE a.atttypid END)::int AS oid " +
+    'FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid ' +
+    `WHERE a.attrelid = ${literal}::regclass AND a.attnum > 0 AND NOT a.attisdropped`
+  );
+}
 
 /** `PGCOPY\n\377\r\n\0`, flags 0, header extension length 0. */
 const HEADER = Buffer.from([

@@ -125,6 +125,24 @@ describe('BatchWriter binary COPY', () => {
     await numeric.close();
   });
 
+  it('handles schema-qualified table names with quotes and capitals', async () => {
+    const name = `${uniqueName('Bin')}'q`;
+    await db.primary.raw('CREATE TABLE public.?? (id bigserial PRIMARY KEY, "Kind" text, at timestamptz)', [
+      name,
+    ]);
+    try {
+      const writer = db.createBatchWriter<Row>({ table: `public.${name}`, columns: ['Kind', 'at'] });
+      writer.write({ Kind: "it's", at: new Date(0) });
+      await writer.flush();
+      expect(writer.stats()).toMatchObject({ written: 1, copies: { binary: 1, text: 0 } });
+      const { rows: out } = await db.primary.raw('SELECT "Kind" AS k FROM public.??', [name]);
+      expect(out).toEqual([{ k: "it's" }]);
+      await writer.close();
+    } finally {
+      await db.primary.raw('DROP TABLE public.??', [name]);
+    }
+  });
+
   it('reads the column types again for every COPY, so a changed column type never gets stale binary data', async () => {
     await db.primary.raw(`TRUNCATE ${altered}`);
     const writer = db.createBatchWriter<Row>({ table: altered, columns: ['n'], batchSize: 10_000 });
