@@ -20,4 +20,10 @@ export {
 } from './metrics.js';
 export { OVERFLOW_LABEL } from './names.js';
 export { DEFAULTS as METRICS_DEFAULTS, type MetricsOptions } from './options.js';
-export type { CollectStatsOptions, StatsCollector, StatsSnapshot, StatsValue } from './stats-collector.js';
+export type {
+  CollectStatsOptions,
+  StatsCollector,
+  StatsPath,
+  StatsSnapshot,
+  StatsValue,
+} from './stats-collector.js';

@@ -23,12 +23,7 @@ import { createHandler, type HandlerOptions, type MetricsHandler } from './handl
 import { DEFAULT_BUCKETS, GuardedHistogram } from './histogram.js';
 import { checkHelp, checkLabelNames, checkMetricName } from './names.js';
 import { checkDefaultLabels, checkOption, checkPrefix, DEFAULTS, type MetricsOptions } from './options.js';
-import {
-  type CollectStatsOptions,
-  type StatsCollector,
-  StatsCollectorImpl,
-  type StatsSnapshot,
-} from './stats-collector.js';
+import { type CollectStatsOptions, type StatsCollector, StatsCollectorImpl } from './stats-collector.js';
 
 /** Config of counter(), gauge() and histogram(): prom-client's, plus the guard's per-metric settings. */
 export interface MetricConfig<T extends string = string> {
@@ -170,10 +165,10 @@ export class Metrics implements AsyncDisposable {
    * flattened names or, for the paths in options.labels, labelled series. No timers; the producer
    * does not depend on this package. Calling again with the same prefix replaces the source.
    */
-  collectStats(
+  collectStats<T extends object>(
     prefix: string,
-    source: () => StatsSnapshot,
-    options: CollectStatsOptions = {},
+    source: () => T,
+    options: CollectStatsOptions<T> = {},
   ): StatsCollector {
     this.#lifecycle.assertOpen('collectStats');
     if (typeof prefix !== 'string' || !/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(prefix)) {

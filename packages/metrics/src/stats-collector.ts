@@ -21,20 +21,39 @@ export interface StatsSnapshot {
   readonly [key: string]: StatsValue;
 }
 
-export interface CollectStatsOptions {
+/**
+ * The dotted paths collectStats() options can name in a stats type `T`: every field, the fields of
+ * nested records (`elasticsearch.sent`), and through arrays the fields of their elements
+ * (`writers.written` for `writers: WriterStats[]`, which the walk labels by element). A record with
+ * an index signature (`Record<string, PoolStats>`) admits any path below it. Plain `string` when `T`
+ * is too deep or untyped.
+ */
+export type StatsPath<T, Depth extends readonly unknown[] = []> = 0 extends 1 & T
+  ? string
+  : Depth['length'] extends 6
+    ? string
+    : T extends readonly (infer E)[]
+      ? StatsPath<NonNullable<E>, Depth>
+      : T extends object
+        ? {
+            [K in keyof T & string]-?: K | `${K}.${StatsPath<NonNullable<T[K]>, [...Depth, unknown]>}`;
+          }[keyof T & string]
+        : never;
+
+export interface CollectStatsOptions<T extends object = Record<string, unknown>> {
   /**
    * Dotted paths of cumulative fields (only ever grow): exported as counters named `…_total`.
    * Everything else is a gauge. A path of a labelled record covers all of its keys ('dropped').
    */
-  counters?: readonly string[];
+  counters?: readonly StatsPath<T>[];
   /**
    * Dotted paths of records whose keys are label values, with the label name:
    * `{ dropped: 'reason' }` turns `dropped: { overflow: 3 }` into `…_dropped_total{reason="overflow"} 3`.
    * Records not named here are flattened into metric names (`pool: { used: 1 }` → `…_pool_used`).
    */
-  labels?: Readonly<Record<string, string>>;
+  labels?: Readonly<Partial<Record<StatsPath<T>, string>>>;
   /** HELP text by dotted path. Default: "<prefix> stats(): <path>". */
-  help?: Readonly<Record<string, string>>;
+  help?: Readonly<Partial<Record<StatsPath<T>, string>>>;
   /** Most series one scrape takes from this source; the rest are left out and reported. Default: maxLabelSets. */
   maxSeries?: number;
 }
@@ -74,7 +93,7 @@ export class StatsCollectorImpl implements StatsCollector {
   readonly #registered = new Map<string, client.Counter<string> | client.Gauge<string>>();
   readonly #conflicts = new Set<string>();
   readonly #reported = new Set<string>();
-  #source: () => StatsSnapshot;
+  #source: () => object;
   #options: CollectStatsOptions;
   #counters: ReadonlySet<string>;
   #failures = 0;
@@ -85,7 +104,7 @@ export class StatsCollectorImpl implements StatsCollector {
     registry: client.Registry,
     namePrefix: string,
     prefix: string,
-    source: () => StatsSnapshot,
+    source: () => object,
     options: CollectStatsOptions,
     onError: ErrorReporter,
     defaultMaxSeries: number,
@@ -109,7 +128,7 @@ export class StatsCollectorImpl implements StatsCollector {
   }
 
   /** Replaces the source (hot reload: the same producer re-created). */
-  update(source: () => StatsSnapshot, options: CollectStatsOptions): void {
+  update(source: () => object, options: CollectStatsOptions): void {
     this.#source = source;
     this.#options = options;
     this.#counters = new Set(options.counters ?? []);

@@ -143,7 +143,7 @@ describe('collectStats()', () => {
 
   it('reports invalid fields (negative counters, strings, arrays, non-records) and keeps the rest', async () => {
     const { m, reporter } = make();
-    m.collectStats('v', () => ({ ok: 1, neg: -1, text: 'x', fn: () => 1, nan: Number.NaN }) as never, {
+    m.collectStats('v', () => ({ ok: 1, neg: -1, text: 'x', fn: () => 1, nan: Number.NaN }), {
       counters: ['neg'],
     });
     m.collectStats('w', () => 42 as never);

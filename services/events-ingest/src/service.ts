@@ -4,7 +4,6 @@ import {
   type RunningService,
   ServiceHost,
   type StartOptions,
-  snapshot,
 } from '@org/service-kit';
 import { addEventRoutes } from './app.js';
 import { StaleSessionCleanup } from './cleanup.js';
@@ -54,7 +53,7 @@ export function startEventsIngest(
         const s = writer.stats();
         host.logger.info('batch writer flushed', { written: s.written, dropped: s.dropped });
       });
-      host.metrics.collectStats('ingest', () => snapshot(ingestor.stats()), {
+      host.metrics.collectStats('ingest', () => ingestor.stats(), {
         counters: ['acceptedBatches', 'acceptedEvents', 'refusedBusy'],
       });
 
@@ -66,7 +65,7 @@ export function startEventsIngest(
         onError: reportError,
       }).start();
       runtime.register('stale-session-cleanup', cleanup);
-      host.metrics.collectStats('cleanup', () => snapshot(cleanup.stats()), {
+      host.metrics.collectStats('cleanup', () => cleanup.stats(), {
         counters: ['runs', 'errors', 'closedSessions'],
       });
 

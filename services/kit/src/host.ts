@@ -1,9 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { getHeapStatistics } from 'node:v8';
-import { createDatabase, type Database, type DatabaseOptions, redactUrl } from '@org/shared-database';
+import {
+  createDatabase,
+  type Database,
+  type DatabaseOptions,
+  type DatabaseStats,
+  redactUrl,
+} from '@org/shared-database';
 import type { ErrorReporter, ShutdownResult } from '@org/shared-lifecycle';
-import { createLogger, type Logger } from '@org/shared-logger';
-import { createMetrics, type Metrics, type StatsSnapshot } from '@org/shared-metrics';
+import { createLogger, type Logger, type LoggerStats } from '@org/shared-logger';
+import { createMetrics, type Metrics, type StatsPath } from '@org/shared-metrics';
 import {
   healthHandler,
   type MemoryGuard,
@@ -52,7 +58,7 @@ export interface RunningService {
 }
 
 /** Histogram/counter names the alert rules of @org/shared-metrics expect (`logger_*`, `db_*`). */
-const LOGGER_COUNTERS = [
+const LOGGER_COUNTERS: readonly StatsPath<LoggerStats>[] = [
   'logged',
   'formatErrors',
   'droppedAfterShutdown',
@@ -63,7 +69,7 @@ const LOGGER_COUNTERS = [
   'elasticsearch.requests',
   'elasticsearch.failedRequests',
 ];
-const DB_COUNTERS = [
+const DB_COUNTERS: readonly StatsPath<DatabaseStats>[] = [
   'monitor.polls',
   'monitor.pollErrors',
   'routing',
@@ -74,13 +80,10 @@ const DB_COUNTERS = [
   'writers.dropped',
 ];
 
-function memoryGuardStats(guard: MemoryGuard): StatsSnapshot {
+function memoryGuardStats(guard: MemoryGuard) {
   const { underPressure, episodes, rejected, samples, thresholds } = guard.stats();
   return { underPressure, episodes, rejected, samples, maxHeapUsedBytes: thresholds.maxHeapUsedBytes };
 }
-
-/** stats() results are plain data; their interfaces just lack the index signature StatsSnapshot has. */
-export const snapshot = (stats: object): StatsSnapshot => stats as StatsSnapshot;
 
 /**
  * Wires the packages into one service process, in start order: logger (@org/shared-logger; console,
@@ -204,17 +207,17 @@ export class ServiceHost {
     this.#metrics = metrics;
     this.runtime.register('metrics', metrics);
     const logger = this.logger;
-    metrics.collectStats('logger', () => snapshot(logger.stats()), {
+    metrics.collectStats('logger', () => logger.stats(), {
       labels: { 'elasticsearch.dropped': 'reason' },
       counters: LOGGER_COUNTERS,
     });
     const database = this.database;
-    metrics.collectStats('db', () => snapshot(database.stats()), {
+    metrics.collectStats('db', () => database.stats(), {
       labels: { pools: 'pool', replicas: 'replica', writers: 'writer', routing: 'target' },
       counters: DB_COUNTERS,
     });
     const embedded = this.#embedded;
-    if (embedded) metrics.collectStats('embedded_pg', () => snapshot(embedded.stats()));
+    if (embedded) metrics.collectStats('embedded_pg', () => embedded.stats());
 
     const heapLimit = getHeapStatistics().heap_size_limit;
     const guard = memoryGuard({
@@ -233,7 +236,7 @@ export class ServiceHost {
     });
     const requests = requestLogger({ logger, metrics, onError: this.reportError });
     this.#requests = requests;
-    metrics.collectStats('request_logger', () => snapshot(requests.stats()), {
+    metrics.collectStats('request_logger', () => requests.stats(), {
       counters: ['requests', 'logged', 'aborted', 'truncatedBodies', 'logErrors', 'metricErrors'],
     });
   }
@@ -310,7 +313,7 @@ export class ServiceHost {
     });
     this.#http = http;
     this.runtime.register('http', http);
-    this.metrics.collectStats('http_server', () => snapshot(http.stats()), { counters: ['requests'] });
+    this.metrics.collectStats('http_server', () => http.stats(), { counters: ['requests'] });
     if (installSignals) this.runtime.start();
     this.logger.info(`${this.name} listening on ${http.url}`, {
       url: { full: http.url },

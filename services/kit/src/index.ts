@@ -32,7 +32,6 @@ export {
   ServiceHost,
   type ServiceHostOptions,
   type StartOptions,
-  snapshot,
 } from './host.js';
 export { HttpServer, type HttpServerOptions, type HttpServerStats } from './http-server.js';
 export { type CodeMigrations, codeMigrations, type Migration } from './migrations.js';
