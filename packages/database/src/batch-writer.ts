@@ -71,7 +71,10 @@ export interface BatchWriterStats {
   written: number;
   /** Batches the server accepted. */
   batches: number;
-  /** Batches that failed with a retryable error and were put back in the queue. */
+  /**
+   * Writes that failed with a retryable error (no connection within the pool timeout, connection lost,
+   * deadlock, …); their rows are back at the front of the queue for the next flush.
+   */
   retried: number;
   flushes: number;
   /** COPY statements that succeeded, by format (COPY mode). */
@@ -305,11 +308,7 @@ export class BatchWriter<Row extends object> extends Resource {
     const started = performance.now();
     try {
       while (this.#queue.size > 0) {
-        const batch = this.#queue.take(
-          this.mode === 'copy' ? this.batchSize * this.batchesPerCopy : this.batchSize,
-        );
-        if (batch.length === 0) break;
-        if (!(await this.#writeBatch(batch, final))) break;
+        if (!(await this.#writeNext(final))) break;
         // Rows keep arriving during a long flush: a write() that hits batchSize asks for one more run.
         this.#flushRequested = false;
       }
@@ -318,34 +317,50 @@ export class BatchWriter<Row extends object> extends Resource {
     }
   }
 
-  /** Writes one batch; false when it was put back and the flush should stop for now. */
-  async #writeBatch(batch: QueueEntry<Row>[], final: boolean): Promise<boolean> {
-    const rows = batch.map((entry) => entry.value);
-    this.#inFlightRows = rows.length;
+  /**
+   * Acquires a connection, then takes the next batch and writes it (one COPY or one INSERT batch).
+   * False when nothing was written and the flush should stop for now (queue empty, or a retryable
+   * failure: the batch is back at the front of the queue).
+   */
+  async #writeNext(final: boolean): Promise<boolean> {
+    let batch: QueueEntry<Row>[] = [];
     try {
-      if (this.mode === 'copy') await this.#copy(rows);
-      else await this.#insert(rows);
-      this.#written += rows.length;
+      await this.#withConnection(async (conn) => {
+        // Taken only once a connection is ready, so rows written while it was being acquired (e.g.
+        // the rest of a burst whose batchSize-th row started this flush) go in this COPY.
+        batch = this.#queue.take(
+          this.mode === 'copy' ? this.batchSize * this.batchesPerCopy : this.batchSize,
+        );
+        if (batch.length === 0) return;
+        const rows = batch.map((entry) => entry.value);
+        this.#inFlightRows = rows.length;
+        if (this.mode === 'copy') await this.#copy(conn, rows);
+        else await this.#insert(conn, rows);
+      });
+      if (batch.length === 0) return false;
+      this.#written += batch.length;
       this.#batches++;
       return true;
     } catch (error) {
       const cause = classifyError(error, { node: 'primary' });
       this.#lastError = cause.code;
-      if (cause.isRetryable && !final) {
+      const count = batch.length;
+      if (count === 0 || (cause.isRetryable && !final)) {
+        // No connection (nothing was taken), or a retryable failure: the rows wait for the next flush.
         this.#retried++;
         this.#queue.requeue(batch);
-        report(this.#onError, cause, { source: `database.${this.name}`, rows: rows.length, retry: true });
+        report(this.#onError, cause, { source: `database.${this.name}`, rows: count, retry: true });
         return false;
       }
-      this.#dropped.rejected += rows.length;
+      this.#dropped.rejected += count;
       report(
         this.#onError,
         new DatabaseError(
           'ORG_DATABASE_ROWS_DROPPED',
-          `${this.name}: ${rows.length} row(s) rejected: ${cause.message}`,
+          `${this.name}: ${count} row(s) rejected: ${cause.message}`,
           {
             cause,
-            details: { writer: this.name, reason: 'rejected', count: rows.length },
+            details: { writer: this.name, reason: 'rejected', count },
           },
         ),
         { source: `database.${this.name}` },
@@ -373,34 +388,32 @@ export class BatchWriter<Row extends object> extends Resource {
     }
   }
 
-  #copy(rows: Row[]): Promise<void> {
-    return this.#withConnection(async (conn) => {
-      // A known encoder that cannot take these values, or a table with a type we cannot encode: text.
-      const cached = this.#binary;
-      if (cached === null || (cached !== undefined && !cached.accepts(rows))) {
-        await this.#copyOn(conn, rows, null);
-        this.#copies.text++;
-        return;
-      }
-      // Binary data is only right for the column types it was encoded for. The types are read inside
-      // the COPY's transaction after taking the lock COPY takes anyway (ROW EXCLUSIVE, which conflicts
-      // with ALTER TABLE), so they cannot change between the check and the COPY. One extra round trip.
-      const types = await this.#lockAndReadTypes(conn);
-      const binary = types?.accepts(rows) ? types : null;
-      try {
-        await this.#copyOn(conn, rows, binary);
-        await conn.query('COMMIT');
-      } catch (error) {
-        await Promise.resolve(conn.query('ROLLBACK')).catch(() => {});
-        this.#binary = undefined; // read the types again next time
-        if (binary === null || classifyError(error).isRetryable) throw error;
-        // The server refused a binary COPY: the same rows as text decide whether they are rejected.
-        await this.#copyOn(conn, rows, null);
-        this.#copies.text++;
-        return;
-      }
-      this.#copies[binary ? 'binary' : 'text']++;
-    });
+  async #copy(conn: RawClient, rows: Row[]): Promise<void> {
+    // A known encoder that cannot take these values, or a table with a type we cannot encode: text.
+    const cached = this.#binary;
+    if (cached === null || (cached !== undefined && !cached.accepts(rows))) {
+      await this.#copyOn(conn, rows, null);
+      this.#copies.text++;
+      return;
+    }
+    // Binary data is only right for the column types it was encoded for. The types are read inside
+    // the COPY's transaction after taking the lock COPY takes anyway (ROW EXCLUSIVE, which conflicts
+    // with ALTER TABLE), so they cannot change between the check and the COPY. One extra round trip.
+    const types = await this.#lockAndReadTypes(conn);
+    const binary = types?.accepts(rows) ? types : null;
+    try {
+      await this.#copyOn(conn, rows, binary);
+      await conn.query('COMMIT');
+    } catch (error) {
+      await Promise.resolve(conn.query('ROLLBACK')).catch(() => {});
+      this.#binary = undefined; // read the types again next time
+      if (binary === null || classifyError(error).isRetryable) throw error;
+      // The server refused a binary COPY: the same rows as text decide whether they are rejected.
+      await this.#copyOn(conn, rows, null);
+      this.#copies.text++;
+      return;
+    }
+    this.#copies[binary ? 'binary' : 'text']++;
   }
 
   async #lockAndReadTypes(conn: RawClient): Promise<BinaryCopyEncoder<Row> | null> {
@@ -461,24 +474,22 @@ export class BatchWriter<Row extends object> extends Resource {
     await pipeline(source, stream);
   }
 
-  #insert(rows: Row[]): Promise<void> {
-    return this.#withConnection(async (conn) => {
-      const chunks = Math.ceil(rows.length / this.#rowsPerStatement);
-      // Several statements for one batch run in one transaction, so a retry never duplicates rows.
-      if (chunks > 1) await conn.query('BEGIN');
-      try {
-        for (let start = 0; start < rows.length; start += this.#rowsPerStatement) {
-          const chunk = rows.slice(start, start + this.#rowsPerStatement);
-          const values: unknown[] = [];
-          for (const row of chunk) for (const column of this.columns) values.push(row[column] ?? null);
-          await conn.query(this.#statement(chunk.length), values);
-        }
-        if (chunks > 1) await conn.query('COMMIT');
-      } catch (error) {
-        if (chunks > 1) await Promise.resolve(conn.query('ROLLBACK')).catch(() => {});
-        throw error;
+  async #insert(conn: RawClient, rows: Row[]): Promise<void> {
+    const chunks = Math.ceil(rows.length / this.#rowsPerStatement);
+    // Several statements for one batch run in one transaction, so a retry never duplicates rows.
+    if (chunks > 1) await conn.query('BEGIN');
+    try {
+      for (let start = 0; start < rows.length; start += this.#rowsPerStatement) {
+        const chunk = rows.slice(start, start + this.#rowsPerStatement);
+        const values: unknown[] = [];
+        for (const row of chunk) for (const column of this.columns) values.push(row[column] ?? null);
+        await conn.query(this.#statement(chunk.length), values);
       }
-    });
+      if (chunks > 1) await conn.query('COMMIT');
+    } catch (error) {
+      if (chunks > 1) await Promise.resolve(conn.query('ROLLBACK')).catch(() => {});
+      throw error;
+    }
   }
 
   #statement(rows: number): string {
