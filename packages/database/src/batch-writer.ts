@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
@@ -483,13 +484,28 @@ export class BatchWriter<Row extends object> extends Resource {
         const chunk = rows.slice(start, start + this.#rowsPerStatement);
         const values: unknown[] = [];
         for (const row of chunk) for (const column of this.columns) values.push(row[column] ?? null);
-        await conn.query(this.#statement(chunk.length), values);
+        const text = this.#statement(chunk.length);
+        if (chunk.length === this.#rowsPerStatement) {
+          // A full chunk, the common size: a named statement, parsed and planned once per connection
+          // (the server's parse of a VALUES list of thousands of parameters was ~40 % of its work per
+          // row). Other sizes stay unnamed so a connection never collects one statement per size.
+          await conn.query({ name: this.#statementName(text), text, values });
+        } else {
+          await conn.query(text, values);
+        }
       }
       if (chunks > 1) await conn.query('COMMIT');
     } catch (error) {
       if (chunks > 1) await Promise.resolve(conn.query('ROLLBACK')).catch(() => {});
       throw error;
     }
+  }
+
+  #fullStatementName: string | null = null;
+
+  #statementName(text: string): string {
+    this.#fullStatementName ??= `org_bw_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
+    return this.#fullStatementName;
   }
 
   #statement(rows: number): string {

@@ -128,6 +128,36 @@ describe('BatchWriter', () => {
     await writer.close();
   });
 
+  it('INSERT mode prepares the full-size statement once per connection, and only that one', async () => {
+    await using single = createDatabase({
+      primary: env.primary,
+      pool: { max: 1 },
+      onError: reported.onError,
+    });
+    const writer = single.createBatchWriter<Event>({
+      table,
+      columns: ['kind', 'amount'],
+      mode: 'insert',
+      batchSize: 100,
+      flushIntervalMs: 60_000,
+    });
+    // Full batches of 100 (named statement) and partial ones of 1..9 rows (unnamed).
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 100; i++) writer.write({ kind: 'full', amount: i, meta: null });
+      await writer.flush();
+      for (let i = 0; i <= round; i++) writer.write({ kind: 'partial', amount: i, meta: null });
+      await writer.flush();
+    }
+    expect(writer.stats()).toMatchObject({ written: 306, dropped: { rejected: 0 } });
+    // Pool of one: this query runs on the connection the writer used.
+    const { rows } = await single.primary.raw('SELECT name FROM pg_prepared_statements');
+    expect(rows.map((r: { name: string }) => r.name)).toEqual([
+      expect.stringMatching(/^org_bw_[0-9a-f]{20}$/),
+    ]);
+    expect(await count(db)).toBe(306);
+    await writer.close();
+  });
+
   it('never runs two flushes at once', async () => {
     const client = db.primary.client as { acquireConnection: () => Promise<unknown> };
     const original = client.acquireConnection;
