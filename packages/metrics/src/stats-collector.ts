@@ -1,8 +1,9 @@
 import { type ErrorReporter, report } from '@org/shared-lifecycle';
 import client from 'prom-client';
 import { MetricsError } from './errors.js';
-import { isValidLabelName, toSnakeCase } from './names.js';
+import { isValidLabelName, OVERFLOW_LABEL, toSnakeCase } from './names.js';
 import { perScrape } from './per-scrape.js';
+import { statsMetricName } from './stats-names.js';
 
 /**
  * What a package's stats() returns: numbers, booleans and nested records of them. Arrays are records
@@ -75,6 +76,8 @@ interface Sample {
 }
 
 interface Family {
+  /** The dotted path of the stats field it comes from. */
+  path: string;
   type: 'counter' | 'gauge';
   help: string;
   labelNames: string[];
@@ -82,6 +85,8 @@ interface Family {
 }
 
 const MAX_DEPTH = 8;
+/** Label names a stats series cannot have: histograms' and summaries' own, and the guard's. */
+const RESERVED_STATS_LABELS = ['le', 'quantile', OVERFLOW_LABEL];
 
 /** @internal Owned by a Metrics instance; see Metrics.collectStats(). */
 export class StatsCollectorImpl implements StatsCollector {
@@ -247,11 +252,17 @@ export class StatsCollectorImpl implements StatsCollector {
     const key = path.join('.');
     // An array is a record keyed by its elements' `name` (or their index), always labelled.
     const isArray = Array.isArray(value);
-    const labelName =
+    const labelOption =
       afterLabel && !isArray ? undefined : (this.#options.labels?.[key] ?? (isArray ? 'name' : undefined));
-    if (labelName !== undefined) {
-      if (!isValidLabelName(labelName) || labelName === 'le' || labelName === 'overflow') {
-        this.#fail(`label name ${JSON.stringify(labelName)} for stats field ${key} is invalid`);
+    if (labelOption !== undefined) {
+      // snake_case like the names (promtool rejects camelCase label names too).
+      const labelName = toSnakeCase(labelOption);
+      if (
+        !isValidLabelName(labelName) ||
+        RESERVED_STATS_LABELS.includes(labelName) ||
+        labelName.startsWith('__')
+      ) {
+        this.#fail(`label name ${JSON.stringify(labelOption)} for stats field ${key} is invalid`);
         return;
       }
       const entries: [string, StatsValue][] = isArray
@@ -285,15 +296,9 @@ export class StatsCollectorImpl implements StatsCollector {
   ): void {
     const key = path.join('.');
     const counter = this.#isCounter(path);
-    let value = raw;
-    let base = nameParts.length > 0 ? `${this.#namePrefix}_${nameParts.join('_')}` : this.#namePrefix;
-    // Prometheus wants base units: fooMs → foo_seconds.
-    if (base.endsWith('_ms')) {
-      base = `${base.slice(0, -3)}_seconds`;
-      value = raw / 1000;
-    }
-    if (counter && base.endsWith('_total')) base = base.slice(0, -6);
-    const name = counter ? `${base}_total` : base;
+    // promtool-clean whatever the field names: base units (fooMs → foo_seconds), no reserved suffixes.
+    const { name, convert } = statsMetricName(this.#namePrefix, nameParts, counter);
+    const value = convert(raw);
     if (counter ? !(value >= 0 && value < Number.POSITIVE_INFINITY) : Number.isNaN(value)) {
       this.#fail(
         `stats field ${key} of ${this.prefix} is ${String(raw)}, not a valid ${counter ? 'counter' : 'gauge'} value`,
@@ -308,12 +313,20 @@ export class StatsCollectorImpl implements StatsCollector {
     let family = families.get(name);
     if (!family) {
       family = {
+        path: key,
         type: counter ? 'counter' : 'gauge',
         help: this.#options.help?.[key] ?? `${this.prefix} stats(): ${key || this.prefix}`,
         labelNames: Object.keys(labels),
         samples: [],
       };
       families.set(name, family);
+    } else if (family.path !== key) {
+      // Two fields with one name (`fooBar` and `foo.bar`) would be one series set twice (or summed).
+      this.#fail(
+        `stats fields ${family.path} and ${key} of ${this.prefix} both become ${name}; ${key} is left out`,
+        { metric: name },
+      );
+      return;
     }
     family.samples.push({ labels, value });
   }

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createMetrics, OPENMETRICS_CONTENT_TYPE } from '../src/index.js';
+import { collectingReporter } from './helpers.js';
 import { promtool } from './prometheus-tools.js';
 
 const alerts = fileURLToPath(new URL('../alerts/', import.meta.url));
@@ -61,6 +62,71 @@ describe('promtool', () => {
     expect(result.output).toBe('');
     expect(result.code).toBe(0);
     expect((await m.text(OPENMETRICS_CONTENT_TYPE)).endsWith('# EOF\n')).toBe(true);
+  });
+
+  it('check metrics: stats snapshots with any field names (reserved suffixes, units, type words) have zero findings', async () => {
+    const reporter = collectingReporter();
+    await using m = createMetrics({ defaultMetrics: false, onError: reporter });
+    // The memory guard's stats() as it is (lastSample.heapTotal was a gauge named …_heap_total).
+    m.collectStats(
+      'memory_guard',
+      () => ({
+        underPressure: false,
+        reason: null,
+        episodes: 1,
+        rejected: 2,
+        samples: 30,
+        lastSample: {
+          rss: 1,
+          heapUsed: 2,
+          heapTotal: 3,
+          heapLimit: 4,
+          external: 5,
+          arrayBuffers: 6,
+          eventLoopDelayMs: 7,
+          at: 8,
+        },
+        thresholds: { maxHeapUsedBytes: 1, maxRssBytes: 2, maxEventLoopDelayMs: 3 },
+        closed: false,
+      }),
+      { counters: ['episodes', 'rejected', 'samples'] },
+    );
+    // Every word promtool 2.42 flags, at the end of a name and inside one, as gauges and as counters.
+    const words = [
+      ...['total', 'count', 'sum', 'bucket', 'created', 'info', 'counter', 'gauge', 'histogram', 'summary'],
+      ...['s', 'ms', 'us', 'ns', 'sec', 'b', 'kb', 'mb', 'gb', 'tb', 'pb', 'm', 'h', 'd'],
+      ...['milliseconds', 'microseconds', 'nanoseconds', 'minutes', 'hours', 'days', 'weeks'],
+      ...['bits', 'kilobits', 'megabits', 'gigabits', 'kilobytes', 'megabytes', 'gigabytes', 'terabytes'],
+      ...['petabytes', 'kibibytes', 'gibibytes', 'tebibytes', 'pebibytes', 'inches', 'yards', 'miles'],
+      ...['kilometers', 'centimeters', 'millimeters', 'kelvins', 'fahrenheit', 'rankine', 'pounds'],
+      ...['ounces', 'kilograms', 'milligrams'],
+    ];
+    const fields = (tag: string) =>
+      Object.fromEntries(
+        words.flatMap((w, i) => [
+          [`${tag}${i}_${w}`, i],
+          [`${w}_${tag}${i}_x`, i],
+        ]),
+      );
+    m.collectStats(
+      'odd',
+      () => ({
+        gauges: fields('g'),
+        counters: fields('c'),
+        byPool: { a: { waitMs: 1, heapTotal: 2 } },
+        requestCount: 5,
+      }),
+      { counters: ['counters'], labels: { byPool: 'poolName' } },
+    );
+    const text = await m.text();
+    expect(text).toContain('memory_guard_last_sample_heap_total_value 3');
+    expect(text).toContain('odd_by_pool_heap_total_value{pool_name="a"} 2');
+    expect(text).toContain('odd_gauges_g0_total_value 0');
+    expect(text).toContain('odd_gauges_g11_seconds 0.011'); // g11_ms: 11 ms
+    expect(reporter.errors).toEqual([]);
+    const result = await promtool(['check', 'metrics'], text);
+    expect(result.output).toBe('');
+    expect(result.code).toBe(0);
   });
 
   it('check metrics fails on prom-client’s own default metrics (the check can fail)', async () => {

@@ -114,12 +114,78 @@ describe('collectStats()', () => {
     expect(reporter.errors).toEqual([]);
   });
 
-  it('converts fooMs fields to seconds, also inside records', async () => {
+  it('converts time units to seconds, also inside records (the unit moves to the end)', async () => {
     const { m } = make();
-    m.collectStats('x', () => ({ acquireMs: { p99: 1500 }, waitMs: 20 }));
+    m.collectStats('x', () => ({ acquireMs: { p99: 1500 }, waitMs: 20, uptimeMinutes: 2, timeoutUs: 5 }));
     const s = samples(await m.text());
-    expect(s.get('x_acquire_ms_p99')).toBe(1500);
+    expect(s.get('x_acquire_p99_seconds')).toBe(1.5);
     expect(s.get('x_wait_seconds')).toBe(0.02);
+    expect(s.get('x_uptime_seconds')).toBe(120);
+    expect(s.get('x_timeout_seconds')).toBe(5e-6);
+  });
+
+  it('never names a gauge with a reserved suffix, nor with a type or a non-base unit word', async () => {
+    const { m, reporter } = make();
+    m.collectStats(
+      'memory_guard',
+      () => ({
+        episodes: 2,
+        lastSample: { heapUsed: 10, heapTotal: 20, eventLoopDelayMs: 3 },
+        retryCount: 4,
+        latencySum: 5,
+        bucket: 6,
+        created: 7,
+        info: 8,
+        heapMb: 9,
+        counterResets: 10,
+        sentTotal: 11,
+      }),
+      { counters: ['episodes', 'sentTotal'] },
+    );
+    const s = samples(await m.text());
+    expect(s.get('memory_guard_episodes_total')).toBe(2);
+    expect(s.get('memory_guard_last_sample_heap_used')).toBe(10);
+    expect(s.get('memory_guard_last_sample_heap_total_value')).toBe(20);
+    expect(s.get('memory_guard_last_sample_event_loop_delay_seconds')).toBe(0.003);
+    expect(s.get('memory_guard_retry_count_value')).toBe(4);
+    expect(s.get('memory_guard_latency_sum_value')).toBe(5);
+    expect(s.get('memory_guard_bucket_value')).toBe(6);
+    expect(s.get('memory_guard_created_value')).toBe(7);
+    expect(s.get('memory_guard_info_value')).toBe(8);
+    expect(s.get('memory_guard_heap_megabyte')).toBe(9);
+    expect(s.get('memory_guard_counters_resets')).toBe(10);
+    expect(s.get('memory_guard_sent_total')).toBe(11);
+    expect(reporter.errors).toEqual([]);
+  });
+
+  it('reports two fields that become one name instead of merging them, and snake_cases label names', async () => {
+    const { m, reporter } = make();
+    m.collectStats(
+      'c',
+      () => ({
+        heapTotal: 1,
+        heapTotalValue: 2,
+        fooBar: 3,
+        foo: { bar: 4 },
+        pools: { a: 5 },
+        byNode: { n: 6 },
+      }),
+      { labels: { pools: 'poolName', byNode: 'quantile' } },
+    );
+    let s = samples(await m.text());
+    expect(s.get('c_heap_total_value')).toBe(1);
+    expect(s.get('c_foo_bar')).toBe(3);
+    expect(s.get('c_pools{pool_name="a"}')).toBe(5);
+    expect([...s.keys()].filter((k) => k.startsWith('c_by_node'))).toEqual([]);
+    const messages = reporter.errors.map((e) => (e.error as Error).message);
+    expect(messages).toEqual([
+      'stats fields heapTotal and heapTotalValue of c both become c_heap_total_value; heapTotalValue is left out',
+      'stats fields fooBar and foo.bar of c both become c_foo_bar; foo.bar is left out',
+      'label name "quantile" for stats field byNode is invalid',
+    ]);
+    s = samples(await m.text());
+    expect(s.get('c_heap_total_value')).toBe(1);
+    expect(reporter.errors).toHaveLength(3);
   });
 
   it('reports a throwing source and leaves its series out, without failing the scrape', async () => {

@@ -80,11 +80,6 @@ const DB_COUNTERS: readonly StatsPath<DatabaseStats>[] = [
   'writers.dropped',
 ];
 
-function memoryGuardStats(guard: MemoryGuard) {
-  const { underPressure, episodes, rejected, samples, thresholds } = guard.stats();
-  return { underPressure, episodes, rejected, samples, maxHeapUsedBytes: thresholds.maxHeapUsedBytes };
-}
-
 /**
  * Wires the packages into one service process, in start order: logger (@org/shared-logger; console,
  * and Elasticsearch when ELASTICSEARCH_URL is set) → runtime (ShutdownCoordinator + one deadline) →
@@ -230,8 +225,8 @@ export class ServiceHost {
     this.runtime.register('memory-guard', () => guard.close());
     // Armed from the first request: one sample now, then every second on the guard's own timer.
     await guard.sample();
-    // Not the whole stats(): lastSample.heapTotal would become a gauge named …_total, which promtool rejects.
-    metrics.collectStats('memory_guard', () => memoryGuardStats(guard), {
+    // The whole stats(): lastSample.heapTotal becomes memory_guard_last_sample_heap_total_value.
+    metrics.collectStats('memory_guard', () => guard.stats(), {
       counters: ['episodes', 'rejected', 'samples'],
     });
     const requests = requestLogger({ logger, metrics, onError: this.reportError });

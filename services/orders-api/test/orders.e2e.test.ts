@@ -206,6 +206,9 @@ describe('orders-api against the PostgreSQL harness', () => {
       'db_pools_pending_acquires{pool="replica-1"',
       'db_replicas_lag_seconds{replica="replica-1"',
       'memory_guard_rejected_total',
+      // The guard's whole stats(): its lastSample.heapTotal is a gauge promtool accepts.
+      'memory_guard_last_sample_heap_total_value',
+      'memory_guard_thresholds_max_heap_used_bytes',
     ])
       expect(metrics.text).toContain(name);
     // promtool reads the exposition from stdin and prints nothing when it is clean.
