@@ -5,6 +5,8 @@ export interface Series {
   name: string;
   /** [seconds since start, value] */
   points: readonly (readonly [number, number])[];
+  /** 'dots' marks single points (e.g. the post-GC floor the heap slope is fitted to). Default 'line'. */
+  style?: 'line' | 'dots';
 }
 
 export interface Chart {
@@ -86,10 +88,17 @@ export function renderChart(chart: Chart, faults: readonly FaultWindow[], durati
       .map((p, j) => `${j === 0 ? 'M' : 'L'}${x(p[0]).toFixed(1)},${y(p[1]).toFixed(1)}`)
       .join('');
     const color = COLORS[i % COLORS.length];
-    parts.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="1.5"/>`);
+    if (s.style === 'dots') {
+      for (const p of s.points)
+        parts.push(
+          `<circle cx="${x(p[0]).toFixed(1)}" cy="${y(p[1]).toFixed(1)}" r="4" fill="none" stroke="${color}" stroke-width="2"/>`,
+        );
+    } else {
+      parts.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="1.5"/>`);
+    }
     parts.push(
-      `<rect x="${L + 10 + i * 190}" y="${H - 12}" width="10" height="10" fill="${color}"/>`,
-      `<text x="${L + 24 + i * 190}" y="${H - 3}" class="legend">${esc(s.name)}</text>`,
+      `<rect x="${L + 10 + i * 170}" y="${H - 12}" width="10" height="10" fill="${color}"/>`,
+      `<text x="${L + 24 + i * 170}" y="${H - 3}" class="legend">${esc(s.name)}</text>`,
     );
   });
   parts.push(`<rect x="${L}" y="${T}" width="${pw}" height="${ph}" fill="none" stroke="#999"/>`);

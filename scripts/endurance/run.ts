@@ -7,6 +7,7 @@
  * writes endurance-report/ (samples.csv, summary.json, index.html, service logs). Exit 1 when a check fails.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -17,14 +18,14 @@ import { startEsTestServer } from '@org/shared-logger/testing';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { type Chart, type FaultWindow, renderReport } from './report-html.ts';
+import { missingColumns, parsePrometheus, readColumns } from './sampler.ts';
 import {
   bucketMinima,
   type Check,
   defaultSlopeLimit,
   enforcesRssSlope,
+  heapSlopeVerdict,
   parseDuration,
-  parsePrometheus,
-  pick,
   slopeMbPerHour,
 } from './stats.ts';
 
@@ -75,6 +76,9 @@ const replicaUrl = (process.env.DATABASE_REPLICA_URLS ?? '').split(',')[0] ?? ''
 const es = await startEsTestServer({ storeDocs: false });
 say(`Elasticsearch test server on ${es.url}`);
 
+/** /metrics is scraped with a bearer token, as in production. */
+const metricsToken = randomBytes(16).toString('hex');
+
 async function freePort(): Promise<number> {
   return new Promise((res, rej) => {
     const s = createServer();
@@ -108,6 +112,7 @@ async function startService(name: string, extraEnv: Record<string, string>): Pro
       ELASTICSEARCH_URL: es.url,
       LOG_LEVEL: 'info',
       SERVICE_ENV: 'endurance',
+      METRICS_TOKEN: metricsToken,
       ...extraEnv,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -307,6 +312,9 @@ const columns = new Set<string>(['t', 'service']);
 const started = Date.now();
 let last = { ...counters, at: started };
 let maxLoggerBuffer = 0;
+/** Largest excess of a service's logger buffer over the cap it reports itself (≤ 0 when within). */
+let loggerOverCap = Number.NEGATIVE_INFINITY;
+let loggerCapSeen = 0;
 
 async function sample(service: Service, t: number, reqPerS: number, errorRate: number): Promise<void> {
   const row: Row = { t, service: service.name, req_per_s: reqPerS, error_rate: errorRate };
@@ -315,7 +323,13 @@ async function sample(service: Service, t: number, reqPerS: number, errorRate: n
       fetch(`${service.url}/memory`, { signal: AbortSignal.timeout(900) }).then(
         (r) => r.json() as Promise<Record<string, number>>,
       ),
-      fetch(`${service.url}/metrics`, { signal: AbortSignal.timeout(900) }).then((r) => r.text()),
+      fetch(`${service.url}/metrics`, {
+        headers: { authorization: `Bearer ${metricsToken}` },
+        signal: AbortSignal.timeout(900),
+      }).then((r) => {
+        if (r.status !== 200) throw new Error(`/metrics answered ${r.status}`);
+        return r.text();
+      }),
     ]);
     const mb = (v: number | undefined) => (v === undefined ? undefined : v / (1024 * 1024));
     Object.assign(row, {
@@ -326,40 +340,12 @@ async function sample(service: Service, t: number, reqPerS: number, errorRate: n
       array_buffers_mb: mb(memory.arrayBuffers),
     });
     const m = parsePrometheus(metricsText);
-    row.active_handles = pick(m, ['nodejs_active_handles_total', 'active_handles', 'active_handles_total']);
-    const lag = pick(m, [
-      'nodejs_eventloop_lag_p99_seconds',
-      'eventloop_lag_p99_seconds',
-      'event_loop_delay_p99_seconds',
-    ]);
-    row.event_loop_p99_ms = lag === undefined ? undefined : lag * 1000;
-    row.logger_buffer =
-      pick(m, ['logger_stat', 'logger_buffer_size', 'log_buffer_size'], 'field="buffered"') ??
-      pick(m, ['logger_buffer_size', 'log_buffer_size']);
-    row.logger_dropped = pick(m, ['logger_stat'], 'field="dropped');
-    row.pool_used =
-      pick(m, ['database_stat', 'db_pool_used', 'pool_used'], 'field="pool_used"') ??
-      pick(m, ['db_pool_used', 'pool_used']);
-    row.replica_lag_s =
-      pick(m, ['database_stat', 'replica_lag_seconds'], 'field="replica_lag_seconds"') ??
-      pick(m, ['replica_lag_seconds']);
-    // Every stats() gauge the service exposes, as its own column.
-    for (const [name, byLabels] of m) {
-      if (!name.endsWith('_stat')) continue;
-      for (const [labels, value] of byLabels) {
-        const field = /field="([^"]+)"/.exec(labels)?.[1];
-        if (field) row[`${name.replace(/_stat$/, '')}.${field}`] = value;
-      }
-    }
-    const statValues = (re: RegExp) =>
-      Object.entries(row)
-        .filter(([k, v]) => re.test(k) && typeof v === 'number')
-        .map(([, v]) => v as number);
-    const used = statValues(/db_pool_[a-z0-9_]+\.used$/);
-    if (row.pool_used === undefined && used.length > 0) row.pool_used = used.reduce((a, b) => a + b, 0);
-    const lags = statValues(/\.[a-zA-Z_]*lag[a-zA-Z_]*$/i);
-    if (row.replica_lag_s === undefined && lags.length > 0) row.replica_lag_s = Math.max(...lags);
+    Object.assign(row, readColumns(m));
     if (typeof row.logger_buffer === 'number') maxLoggerBuffer = Math.max(maxLoggerBuffer, row.logger_buffer);
+    if (typeof row.logger_buffer === 'number' && typeof row.logger_buffer_cap === 'number')
+      loggerOverCap = Math.max(loggerOverCap, row.logger_buffer - row.logger_buffer_cap);
+    if (typeof row.logger_buffer_cap === 'number')
+      loggerCapSeen = Math.max(loggerCapSeen, row.logger_buffer_cap);
   } catch (error) {
     row.sample_error = error instanceof Error ? error.message : String(error);
   }
@@ -428,6 +414,8 @@ const steady = (name: string) =>
     (r) => r.service === name && typeof r.t === 'number' && r.t >= warmUpS && r.sample_error === undefined,
   );
 const checks: Check[] = [];
+/** The points each service's heap slope was fitted to (chart overlay). */
+const heapFloors: Record<string, (readonly [number, number])[]> = {};
 for (const s of services) {
   const w = steady(s.name);
   const series = (key: string) =>
@@ -436,7 +424,20 @@ for (const s of services) {
     series(key).map((p) => ({ ...p, value: p.value === undefined ? undefined : p.value * 1024 * 1024 }));
   // Regressions on the 10-s minima: the post-GC floor, not the sawtooth's amplitude.
   const rssSlope = slopeMbPerHour(bucketMinima(bytes('rss_mb')));
-  const heapSlope = slopeMbPerHour(bucketMinima(bytes('heap_used_mb')));
+  const MB = 1024 * 1024;
+  const num = (v: unknown) => (typeof v === 'number' ? v : undefined);
+  const heap = heapSlopeVerdict(
+    rows
+      .filter((r) => r.service === s.name && typeof r.t === 'number' && r.sample_error === undefined)
+      .map((r) => ({
+        t: (r.t as number) * 1000,
+        heapUsed: num(r.heap_used_mb) === undefined ? undefined : (r.heap_used_mb as number) * MB,
+        tenured: num(r.heap_tenured_mb) === undefined ? undefined : (r.heap_tenured_mb as number) * MB,
+        gcMajor: num(r.gc_major),
+      })),
+    { warmUpMs: warmUpS * 1000, limitMbPerHour: slopeLimit },
+  );
+  heapFloors[s.name] = heap.points.map((p) => [p.t / 1000, p.value / MB] as const);
   const rssEnforced = enforcesRssSlope(durationMs);
   const maxRss = Math.max(0, ...w.map((r) => (r.rss_mb as number | undefined) ?? 0));
   checks.push(
@@ -450,10 +451,14 @@ for (const s of services) {
         : 'runs under 10 min see the heap grow to its working size; the RSS ceiling still holds',
     },
     {
-      name: `${s.name}: heap used slope (post-GC floor, 10-s minima)`,
-      ok: heapSlope <= slopeLimit,
-      value: `${heapSlope.toFixed(1)} MB/h`,
+      name: `${s.name}: heap slope (${heap.method === 'post-gc' ? 'tenured heap after each major GC' : '10-s minima of heap used'}, Theil–Sen)`,
+      ok: heap.ok,
+      value: `${heap.slopeMbPerHour.toFixed(1)} MB/h`,
       limit: `${slopeLimit} MB/h`,
+      detail:
+        heap.method === 'post-gc'
+          ? `${heap.points.length} major GCs after the ${warmUpS.toFixed(0)}-s warm-up`
+          : 'fewer than 4 major GCs (spanning half the window) after the warm-up: fitted to the 10-s minima of heap used (conservative)',
     },
     {
       name: `${s.name}: RSS ceiling`,
@@ -478,15 +483,43 @@ for (const s of services) {
     detail: 'a service that stops answering /memory and /metrics for long is itself a failure',
   });
 }
+// The logger buffer against the cap each service reports (logger_elasticsearch_max_buffered) and
+// against the stated bound (--logger-cap). No gauge at all is a failure, not a pass.
+const loggerSampled = rows.some((r) => typeof r.logger_buffer === 'number');
 checks.push({
   name: 'logger buffer within its cap',
-  ok: maxLoggerBuffer <= loggerCap,
-  value: maxLoggerBuffer,
-  limit: loggerCap,
-  detail: rows.some((r) => typeof r.logger_buffer === 'number')
-    ? ''
-    : 'no logger buffer gauge exposed by the services',
+  ok: loggerSampled && loggerOverCap <= 0 && maxLoggerBuffer <= loggerCap,
+  value: loggerSampled ? maxLoggerBuffer : 'not sampled',
+  limit: loggerCapSeen > 0 ? Math.min(loggerCap, loggerCapSeen) : loggerCap,
+  detail: loggerSampled
+    ? `largest buffer of any service; caps reported: ${loggerCapSeen}, stated bound --logger-cap ${loggerCap}`
+    : 'no logger_elasticsearch_buffered gauge in /metrics',
 });
+const writerRows = rows.filter(
+  (r) => typeof r.writer_queue === 'number' && typeof r.writer_queue_cap === 'number',
+);
+const maxWriterQueue = Math.max(0, ...writerRows.map((r) => r.writer_queue as number));
+checks.push({
+  name: 'events-ingest: batch writer queue within its cap',
+  ok:
+    writerRows.length > 0 &&
+    writerRows.every((r) => (r.writer_queue as number) <= (r.writer_queue_cap as number)),
+  value: writerRows.length > 0 ? maxWriterQueue : 'not sampled',
+  limit: writerRows.length > 0 ? (writerRows[0]!.writer_queue_cap as number) : '-',
+});
+for (const s of services) {
+  const missing = missingColumns(
+    s.name,
+    rows.filter((r) => r.service === s.name),
+  );
+  checks.push({
+    name: `${s.name}: every sampled quantity present in /metrics`,
+    ok: missing.length === 0,
+    value: missing.length === 0 ? 'all' : `missing ${missing.join(', ')}`,
+    limit: 'all',
+    detail: 'a renamed metric would leave its column (and its check) empty',
+  });
+}
 const lost = Math.max(0, acceptedEvents - (eventsAfter - eventsBefore));
 checks.push({
   name: 'lost accepted events',
@@ -541,32 +574,48 @@ for (const s of services) {
   charts.push({
     title: `${s.name}: memory`,
     unit: 'MB',
-    series: ['rss_mb', 'heap_used_mb', 'heap_total_mb', 'external_mb', 'array_buffers_mb'].map((k) => ({
-      name: k,
-      points: points(s.name, k),
-    })),
+    series: [
+      ...[
+        'rss_mb',
+        'heap_used_mb',
+        'heap_total_mb',
+        'heap_tenured_mb',
+        'external_mb',
+        'array_buffers_mb',
+      ].map((k) => ({ name: k, points: points(s.name, k) })),
+      { name: 'heap slope fit points', points: heapFloors[s.name] ?? [], style: 'dots' as const },
+    ],
   });
 }
-const statCols = cols.filter((c) => c.includes('.'));
 charts.push({
-  title: 'buffers and queues (logger buffer, writer queue)',
+  title: 'buffers and queues (logger buffer per service, its cap, events-ingest batch writer queue)',
   unit: 'entries',
   series: [
     ...services.map((s) => ({ name: `${s.name} logger_buffer`, points: points(s.name, 'logger_buffer') })),
-    ...statCols
-      .filter((c) => /queued|buffer/.test(c))
-      .map((c) => ({ name: `events-ingest ${c}`, points: points('events-ingest', c) })),
+    { name: 'logger cap', points: points('orders-api', 'logger_buffer_cap') },
+    { name: 'events-ingest writer_queue', points: points('events-ingest', 'writer_queue') },
   ],
 });
 charts.push({
-  title: 'replica lag',
+  title: 'logger entries dropped (cumulative, all reasons) and in flight to Elasticsearch',
+  unit: 'entries',
+  series: services.flatMap((s) => [
+    { name: `${s.name} dropped`, points: points(s.name, 'logger_dropped') },
+    { name: `${s.name} in flight`, points: points(s.name, 'logger_in_flight') },
+  ]),
+});
+charts.push({
+  title: 'replica lag (largest over replicas)',
   unit: 's',
   series: services.map((s) => ({ name: s.name, points: points(s.name, 'replica_lag_s') })),
 });
 charts.push({
-  title: 'database pool in use',
+  title: 'database pool in use (all pools) and waiting acquires',
   unit: 'connections',
-  series: services.map((s) => ({ name: s.name, points: points(s.name, 'pool_used') })),
+  series: services.flatMap((s) => [
+    { name: `${s.name} used`, points: points(s.name, 'pool_used') },
+    { name: `${s.name} pending`, points: points(s.name, 'pool_pending') },
+  ]),
 });
 charts.push({
   title: 'load',

@@ -16,38 +16,7 @@ export function parseDuration(text: string): number {
   return total;
 }
 
-/** Metric samples of a Prometheus text exposition: name → (labels string → value). */
-export function parsePrometheus(text: string): Map<string, Map<string, number>> {
-  const metrics = new Map<string, Map<string, number>>();
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+(\S+)/.exec(line);
-    if (!match) continue;
-    const value = Number(match[3]);
-    if (!Number.isFinite(value)) continue;
-    const byLabels = metrics.get(match[1]!) ?? new Map<string, number>();
-    metrics.set(match[1]!, byLabels);
-    byLabels.set(match[2] ?? '', value);
-  }
-  return metrics;
-}
-
-/** The first metric whose name ends with one of `suffixes` (services prefix their metrics), summed over labels matching `labels`. */
-export function pick(
-  metrics: Map<string, Map<string, number>>,
-  suffixes: readonly string[],
-  labels?: string,
-): number | undefined {
-  for (const suffix of suffixes) {
-    for (const [name, byLabels] of metrics) {
-      if (!name.endsWith(suffix)) continue;
-      let sum: number | undefined;
-      for (const [l, v] of byLabels) if (labels === undefined || l.includes(labels)) sum = (sum ?? 0) + v;
-      if (sum !== undefined) return sum;
-    }
-  }
-  return undefined;
-}
+export { parsePrometheus } from './sampler.ts';
 
 /** Least-squares line through (x, y); slope in y per x unit. */
 export function linearRegression(points: readonly { x: number; y: number }[]): {
@@ -121,4 +90,99 @@ export function defaultSlopeLimit(durationMs: number): number {
   if (durationMs >= 30 * 60_000) return 20;
   if (durationMs >= 10 * 60_000) return 60;
   return 300;
+}
+
+/** Theil–Sen slope: the median of the pairwise slopes. One stray point cannot move it much. */
+export function theilSenSlope(points: readonly { x: number; y: number }[]): number {
+  const slopes: number[] = [];
+  for (let i = 0; i < points.length; i++) {
+    for (let j = i + 1; j < points.length; j++) {
+      const dx = points[j]!.x - points[i]!.x;
+      if (dx !== 0) slopes.push((points[j]!.y - points[i]!.y) / dx);
+    }
+  }
+  if (slopes.length === 0) return 0;
+  slopes.sort((a, b) => a - b);
+  const mid = slopes.length >> 1;
+  return slopes.length % 2 === 1 ? slopes[mid]! : (slopes[mid - 1]! + slopes[mid]!) / 2;
+}
+
+/** One per-second sample of a service, as the heap verdict needs it (t in ms, sizes in bytes). */
+export interface HeapSample {
+  t: number;
+  /** V8 heap used. */
+  heapUsed?: number | undefined;
+  /** Heap used outside the young generation (old, large-object, code spaces): what survives GCs. */
+  tenured?: number | undefined;
+  /** Cumulative count of major (mark-compact) GCs. */
+  gcMajor?: number | undefined;
+}
+
+export interface HeapSlopeOptions {
+  /** Samples before this (ms from the start) are the warm-up: not in the regression. */
+  warmUpMs: number;
+  /** MB per hour. */
+  limitMbPerHour: number;
+  /** Post-GC points needed (spanning half the window) to use them. Default 4. */
+  minPostGcPoints?: number;
+}
+
+export interface HeapSlopeVerdict {
+  ok: boolean;
+  slopeMbPerHour: number;
+  limitMbPerHour: number;
+  /**
+   * 'post-gc': Theil–Sen over the tenured heap right after each major GC (the live set; young-
+   * generation garbage and old-generation garbage awaiting the next major GC are not in it).
+   * 'floor': too few major GCs in the window; Theil–Sen over the 10-s minima of heap used (conservative:
+   * old-generation garbage between major GCs counts as growth).
+   */
+  method: 'post-gc' | 'floor';
+  /** The points the slope was fitted to (t in ms, value in bytes). */
+  points: { t: number; value: number }[];
+}
+
+/**
+ * The post-GC floor: for every major GC seen in the window (the count rose since the previous
+ * sample), the tenured heap (else heap used) at the first sample after it.
+ */
+export function postGcPoints(samples: readonly HeapSample[], fromMs = 0): { t: number; value: number }[] {
+  const points: { t: number; value: number }[] = [];
+  let previous: number | undefined;
+  for (const s of samples) {
+    const count = s.gcMajor;
+    if (count === undefined) continue;
+    const value = s.tenured ?? s.heapUsed;
+    if (previous !== undefined && count > previous && s.t >= fromMs && value !== undefined) {
+      points.push({ t: s.t, value });
+    }
+    previous = count;
+  }
+  return points;
+}
+
+/**
+ * The heap-growth verdict of an endurance run: the warm-up is left out; the slope is fitted to the
+ * post-GC floor (robustly, Theil–Sen), falling back to 10-s minima when the window saw too few
+ * major GCs. A leak raises the live set after every GC, so it raises this slope; the sawtooth and
+ * garbage waiting for the next major GC do not.
+ */
+export function heapSlopeVerdict(
+  samples: readonly HeapSample[],
+  options: HeapSlopeOptions,
+): HeapSlopeVerdict {
+  const window = samples.filter((s) => s.t >= options.warmUpMs);
+  const post = postGcPoints(samples, options.warmUpMs);
+  const span = window.length > 1 ? window.at(-1)!.t - window[0]!.t : 0;
+  const postSpan = post.length > 1 ? post.at(-1)!.t - post[0]!.t : 0;
+  const usePostGc = post.length >= (options.minPostGcPoints ?? 4) && postSpan >= span / 2;
+  const points = usePostGc ? post : bucketMinima(window.map((s) => ({ t: s.t, value: s.heapUsed })));
+  const slope = theilSenSlope(points.map((p) => ({ x: p.t / 3_600_000, y: p.value / (1024 * 1024) })));
+  return {
+    ok: slope <= options.limitMbPerHour,
+    slopeMbPerHour: slope,
+    limitMbPerHour: options.limitMbPerHour,
+    method: usePostGc ? 'post-gc' : 'floor',
+    points,
+  };
 }

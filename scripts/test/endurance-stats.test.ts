@@ -5,8 +5,6 @@ import {
   defaultSlopeLimit,
   linearRegression,
   parseDuration,
-  parsePrometheus,
-  pick,
   slopeMbPerHour,
 } from '../endurance/stats.ts';
 
@@ -44,15 +42,6 @@ describe('endurance helpers', () => {
     expect(floor.every((p) => p.value === 20)).toBe(true);
     expect(slopeMbPerHour(floor)).toBe(0);
     expect(slopeMbPerHour(saw)).toBeGreaterThan(0);
-  });
-
-  it('reads Prometheus text by metric suffix and label', () => {
-    const m = parsePrometheus(
-      '# HELP x\nsvc_logger_stat{field="buffered"} 12\nsvc_logger_stat{field="dropped_overflow"} 3\nnodejs_active_handles_total 7\nbad line\n',
-    );
-    expect(pick(m, ['logger_stat'], 'field="buffered"')).toBe(12);
-    expect(pick(m, ['active_handles_total'])).toBe(7);
-    expect(pick(m, ['missing'])).toBeUndefined();
   });
 
   it('has stricter slope limits for longer runs', () => {
