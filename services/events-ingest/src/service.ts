@@ -32,7 +32,7 @@ export function startEventsIngest(
   return ServiceHost.start(
     { ...options, name: 'events-ingest', version: VERSION, config, migrate: migrations.migrate },
     (host) => {
-      const { database, runtime, reportError } = host;
+      const { database, coordinator, reportError } = host;
       // Created on the database, so its stats are on /metrics under db_writers_*{writer="events"}.
       const writer = database.createBatchWriter<EventRow>({
         name: 'events',
@@ -47,7 +47,7 @@ export function startEventsIngest(
         onError: reportError,
       });
       const ingestor = new Ingestor(writer, database.primary, config.WRITER_MAX_QUEUE);
-      runtime.register('batch-writer', async () => {
+      coordinator.register('batch-writer', async () => {
         ingestor.stopAccepting();
         await writer.close({ timeoutMs: Math.max(100, config.SHUTDOWN_TIMEOUT_MS - 1_500) });
         const s = writer.stats();
@@ -64,7 +64,7 @@ export function startEventsIngest(
         maxChunks: config.CLEANUP_MAX_CHUNKS,
         onError: reportError,
       }).start();
-      runtime.register('stale-session-cleanup', cleanup);
+      coordinator.register('stale-session-cleanup', cleanup);
       host.metrics.collectStats('cleanup', () => cleanup.stats(), {
         counters: ['runs', 'errors', 'closedSessions'],
       });

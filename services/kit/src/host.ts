@@ -7,7 +7,7 @@ import {
   type DatabaseStats,
   redactUrl,
 } from '@org/shared-database';
-import type { ErrorReporter, ShutdownResult } from '@org/shared-lifecycle';
+import { type ErrorReporter, ShutdownCoordinator, type ShutdownResult } from '@org/shared-lifecycle';
 import { createLogger, type Logger, type LoggerStats } from '@org/shared-logger';
 import { createMetrics, type Metrics, type StatsPath } from '@org/shared-metrics';
 import {
@@ -23,7 +23,6 @@ import type { Knex } from 'knex';
 import type { ServiceConfig } from './config.js';
 import { EmbeddedPostgres } from './embedded-postgres.js';
 import { HttpServer } from './http-server.js';
-import { ServiceRuntime } from './runtime.js';
 
 export interface ServiceHostOptions {
   name: string;
@@ -35,8 +34,9 @@ export interface ServiceHostOptions {
   migrate?: (knex: Knex) => Promise<string[]>;
   /** Console log lines go here instead of stdout (tests). */
   logStream?: NodeJS.WritableStream;
-  /** Install SIGTERM/SIGINT handlers (the CLI does; in-process tests do not). */
+  /** Install SIGTERM/SIGINT handlers (`coordinator.install()`; the CLI does, in-process tests do not). */
   installSignals?: boolean;
+  /** What a signal-started shutdown calls at its end, and at the overall deadline. Default process.exit. */
   exit?: (code: number) => void;
 }
 
@@ -82,7 +82,7 @@ const DB_COUNTERS: readonly StatsPath<DatabaseStats>[] = [
 
 /**
  * Wires the packages into one service process, in start order: logger (@org/shared-logger; console,
- * and Elasticsearch when ELASTICSEARCH_URL is set) → runtime (ShutdownCoordinator + one deadline) →
+ * and Elasticsearch when ELASTICSEARCH_URL is set) → shutdown coordinator (@org/shared-lifecycle) →
  * embedded PostgreSQL when DATABASE_URL is unset → database (@org/shared-database) and migrations →
  * metrics (@org/shared-metrics, with the logger's and database's stats()) → memory guard
  * (@org/shared-middleware) → the service's own parts → HTTP. Each piece is registered as it starts,
@@ -94,7 +94,13 @@ export class ServiceHost {
   readonly name: string;
   readonly config: ServiceConfig;
   readonly logger: Logger;
-  readonly runtime: ServiceRuntime;
+  /**
+   * Closes what was registered in reverse order, each step and (when a signal started it) the whole
+   * shutdown within SHUTDOWN_TIMEOUT_MS; a repeated Ctrl-C within 1 s is the same stop; the logger
+   * is shut down in its `finally`, after the "shutdown finished" line. The service registers its own
+   * parts here.
+   */
+  readonly coordinator: ShutdownCoordinator;
   readonly reportError: ErrorReporter;
   #embedded: EmbeddedPostgres | null = null;
   #database: Database | null = null;
@@ -116,8 +122,9 @@ export class ServiceHost {
     });
     this.reportError = (error, context) =>
       this.logger.error(error instanceof Error ? error.message : String(error), { err: error, ...context });
-    this.runtime = new ServiceRuntime({
-      shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    this.coordinator = new ShutdownCoordinator({
+      timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+      totalTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
       log: (message, fields) => this.logger.info(message, fields),
       onError: this.reportError,
       // The logger closes last (flushing Elasticsearch), after the shutdown's own lines.
@@ -140,9 +147,9 @@ export class ServiceHost {
       await host.#startObservability();
       const { app, ...rest } = await build(host);
       const url = await host.#listen(app, options.installSignals === true);
-      return { ...rest, url, host, close: () => host.runtime.shutdown('close') };
+      return { ...rest, url, host, close: () => host.coordinator.shutdown('close') };
     } catch (error) {
-      await host.runtime.shutdown('start-up failed');
+      await host.coordinator.shutdown('start-up failed');
       throw error;
     }
   }
@@ -173,7 +180,7 @@ export class ServiceHost {
     if (!primary) {
       const embedded = await EmbeddedPostgres.start({ dataDir: config.EMBEDDED_PG_DATA_DIR || undefined });
       this.#embedded = embedded;
-      this.runtime.register('embedded-postgres', embedded);
+      this.coordinator.register('embedded-postgres', embedded);
       primary = embedded.url;
       poolMax = Math.min(poolMax, embedded.maxConnections);
       this.logger.info('no DATABASE_URL: started embedded PostgreSQL (PGlite)', {
@@ -190,7 +197,7 @@ export class ServiceHost {
       onError: this.reportError,
     });
     this.#database = database;
-    this.runtime.register('database', database);
+    this.coordinator.register('database', database);
     this.logger.info('database', { db: { primary: redactUrl(primary), replicas: replicas.length } });
     if (config.MIGRATE_ON_START && options.migrate) {
       this.logger.info('migrations', { applied: await options.migrate(database.primary) });
@@ -200,7 +207,7 @@ export class ServiceHost {
   async #startObservability(): Promise<void> {
     const metrics = createMetrics({ defaultLabels: { service: this.name }, onError: this.reportError });
     this.#metrics = metrics;
-    this.runtime.register('metrics', metrics);
+    this.coordinator.register('metrics', metrics);
     const logger = this.logger;
     metrics.collectStats('logger', () => logger.stats(), {
       labels: { 'elasticsearch.dropped': 'reason' },
@@ -221,8 +228,8 @@ export class ServiceHost {
       onError: this.reportError,
     });
     this.#guard = guard;
-    // The guard is a function (middleware): register its close(), or the coordinator would call the middleware.
-    this.runtime.register('memory-guard', () => guard.close());
+    // A middleware with close(): the coordinator closes it (it does not call it).
+    this.coordinator.register('memory-guard', guard);
     // Armed from the first request: one sample now, then every second on the guard's own timer.
     await guard.sample();
     // The whole stats(): lastSample.heapTotal becomes memory_guard_last_sample_heap_total_value.
@@ -307,9 +314,9 @@ export class ServiceHost {
       closeTimeoutMs: this.config.SHUTDOWN_TIMEOUT_MS,
     });
     this.#http = http;
-    this.runtime.register('http', http);
+    this.coordinator.register('http', http);
     this.metrics.collectStats('http_server', () => http.stats(), { counters: ['requests'] });
-    if (installSignals) this.runtime.start();
+    if (installSignals) this.coordinator.install();
     this.logger.info(`${this.name} listening on ${http.url}`, {
       url: { full: http.url },
       embedded: this.embedded,

@@ -35,4 +35,3 @@ export {
 } from './host.js';
 export { HttpServer, type HttpServerOptions, type HttpServerStats } from './http-server.js';
 export { type CodeMigrations, codeMigrations, type Migration } from './migrations.js';
-export { ServiceRuntime, type ServiceRuntimeOptions } from './runtime.js';
