@@ -142,19 +142,21 @@ describe('collectStats()', () => {
       }),
       { counters: ['episodes', 'sentTotal'] },
     );
-    const s = samples(await m.text());
-    expect(s.get('memory_guard_episodes_total')).toBe(2);
-    expect(s.get('memory_guard_last_sample_heap_used')).toBe(10);
-    expect(s.get('memory_guard_last_sample_heap_total_value')).toBe(20);
-    expect(s.get('memory_guard_last_sample_event_loop_delay_seconds')).toBe(0.003);
-    expect(s.get('memory_guard_retry_count_value')).toBe(4);
-    expect(s.get('memory_guard_latency_sum_value')).toBe(5);
-    expect(s.get('memory_guard_bucket_value')).toBe(6);
-    expect(s.get('memory_guard_created_value')).toBe(7);
-    expect(s.get('memory_guard_info_value')).toBe(8);
-    expect(s.get('memory_guard_heap_megabyte')).toBe(9);
-    expect(s.get('memory_guard_counters_resets')).toBe(10);
-    expect(s.get('memory_guard_sent_total')).toBe(11);
+    expect(Object.fromEntries(samples(await m.text()))).toEqual({
+      memory_guard_episodes_total: 2,
+      memory_guard_last_sample_heap_used: 10,
+      memory_guard_last_sample_heap_total_value: 20,
+      memory_guard_last_sample_event_loop_delay_seconds: 0.003,
+      memory_guard_retry_count_value: 4,
+      memory_guard_latency_sum_value: 5,
+      memory_guard_bucket_value: 6,
+      memory_guard_created_value: 7,
+      memory_guard_info_value: 8,
+      memory_guard_heap_megabyte: 9,
+      memory_guard_counters_resets: 10,
+      memory_guard_sent_total: 11,
+      'metrics_stats_failures_total{collector="memory_guard"}': 0,
+    });
     expect(reporter.errors).toEqual([]);
   });
 
