@@ -1,31 +1,25 @@
+import { checkNumber } from '@org/shared-lifecycle';
 import { MiddlewareError } from './errors.js';
 
-/** Validates a numeric option; throws ORG_MIDDLEWARE_INVALID_OPTION naming it. */
+/**
+ * Validates a numeric option with the lifecycle package's checkNumber; throws
+ * ORG_MIDDLEWARE_INVALID_OPTION naming it (the lifecycle error is the cause).
+ */
 export function numberOption(
   name: string,
   value: unknown,
   fallback: number,
-  {
-    min = 0,
-    max = Number.POSITIVE_INFINITY,
-    integer = false,
-  }: { min?: number; max?: number; integer?: boolean } = {},
+  range: { min?: number; max?: number; integer?: boolean } = {},
 ): number {
   if (value === undefined) return fallback;
-  if (
-    typeof value !== 'number' ||
-    Number.isNaN(value) ||
-    value < min ||
-    value > max ||
-    (integer && Number.isFinite(value) && !Number.isInteger(value))
-  ) {
-    throw new MiddlewareError(
-      'ORG_MIDDLEWARE_INVALID_OPTION',
-      `${name} must be ${integer ? 'an integer' : 'a number'} in [${min}, ${max}], got ${String(value)}`,
-      { details: { option: name, value } },
-    );
+  try {
+    return checkNumber(name, value, range);
+  } catch (error) {
+    throw new MiddlewareError('ORG_MIDDLEWARE_INVALID_OPTION', (error as Error).message, {
+      cause: error,
+      details: { option: name, value },
+    });
   }
-  return value;
 }
 
 export function booleanOption(name: string, value: unknown, fallback: boolean): boolean {
