@@ -14,6 +14,11 @@ export interface HealthCheckSpec {
   liveness?: boolean;
   /** Overrides the handler's timeoutMs for this check. */
   timeoutMs?: number;
+  /**
+   * Default true. A failing non-critical check (a log shipper, a cache) is reported in the answer
+   * and makes the status "degraded", but the probe still answers 200.
+   */
+  critical?: boolean;
 }
 
 export interface HealthHandlerOptions {
@@ -34,7 +39,8 @@ export interface CheckResult {
 }
 
 export interface HealthReport {
-  status: 'ok' | 'fail';
+  /** ok: every check passed; degraded: only non-critical checks failed (still 200); fail: 503. */
+  status: 'ok' | 'degraded' | 'fail';
   probe: 'liveness' | 'readiness';
   checks: Record<string, CheckResult>;
 }
@@ -43,6 +49,7 @@ interface ResolvedCheck {
   name: string;
   check: HealthCheck;
   liveness: boolean;
+  critical: boolean;
   timeoutMs: number;
 }
 
@@ -85,7 +92,8 @@ function runCheck(spec: ResolvedCheck): Promise<CheckResult> {
 
 /**
  * GET /health: liveness and readiness from registered checks, each raced against its timeout (its
- * signal is aborted on timeout). 200 with `status: "ok"` when all pass, 503 otherwise. Concurrent
+ * signal is aborted on timeout). 200 with `status: "ok"` when all pass, 200 with `"degraded"` when
+ * only non-critical checks fail, 503 otherwise. Concurrent
  * probes of the same kind share one run, so a probe storm does not multiply the checks.
  */
 export function healthHandler(options: HealthHandlerOptions = {}): EndpointHandler & {
@@ -112,6 +120,7 @@ export function healthHandler(options: HealthHandlerOptions = {}): EndpointHandl
       name,
       check: spec.check,
       liveness: spec.liveness === true,
+      critical: spec.critical !== false,
       timeoutMs: numberOption(`checks.${name}.timeoutMs`, spec.timeoutMs, timeoutMs, {
         min: 1,
         max: 2 ** 31 - 1,
@@ -128,8 +137,11 @@ export function healthHandler(options: HealthHandlerOptions = {}): EndpointHandl
       .then((results) => {
         const report: HealthReport = { status: 'ok', probe, checks: {} };
         results.forEach((result, i) => {
-          report.checks[selected[i]!.name] = result;
-          if (result.status === 'fail') report.status = 'fail';
+          const spec = selected[i]!;
+          report.checks[spec.name] = result;
+          if (result.status === 'ok') return;
+          if (spec.critical) report.status = 'fail';
+          else if (report.status === 'ok') report.status = 'degraded';
         });
         return report;
       })
@@ -159,7 +171,7 @@ export function healthHandler(options: HealthHandlerOptions = {}): EndpointHandl
             }
           }
         }
-        sendJson(req, res, result.status === 'ok' ? 200 : 503, result);
+        sendJson(req, res, result.status === 'fail' ? 503 : 200, result);
       },
       // run() cannot reject (every check is caught), but no promise is left unhandled.
       (error: unknown) => sendJson(req, res, 503, { status: 'fail', error: String(error) }),

@@ -6,6 +6,41 @@ import { healthHandler, MIDDLEWARE_ERROR_CODES, memoryHandler } from '../src/ind
 import { request, startServer } from './helpers.js';
 
 describe('healthHandler', () => {
+  test('a failing non-critical check makes the answer degraded but 200; a critical one makes it 503', async () => {
+    let elasticsearchUp = false;
+    let databaseUp = true;
+    const health = healthHandler({
+      checks: {
+        database: () => {
+          if (!databaseUp) throw new Error('db down');
+        },
+        elasticsearch: {
+          critical: false,
+          check: () => {
+            if (!elasticsearchUp) throw new Error('es unreachable');
+          },
+        },
+      },
+    });
+    await using server = await startServer(health);
+    const degraded = await request(`${server.url}/health`);
+    expect(degraded.status).toBe(200);
+    expect(JSON.parse(degraded.body.toString())).toMatchObject({
+      status: 'degraded',
+      checks: {
+        database: { status: 'ok' },
+        elasticsearch: { status: 'fail', error: { message: 'es unreachable' } },
+      },
+    });
+    elasticsearchUp = true;
+    expect(JSON.parse((await request(`${server.url}/health`)).body.toString()).status).toBe('ok');
+    databaseUp = false;
+    elasticsearchUp = false;
+    const failed = await request(`${server.url}/health`);
+    expect(failed.status).toBe(503);
+    expect(JSON.parse(failed.body.toString()).status).toBe('fail');
+  });
+
   test('readiness runs every check with its timeout; liveness only liveness checks (node:http)', async () => {
     let aborted: unknown = null;
     const reported: unknown[] = [];
