@@ -73,6 +73,7 @@ if (!process.env.DATABASE_URL) {
 }
 const databaseUrl = process.env.DATABASE_URL!;
 const replicaUrl = (process.env.DATABASE_REPLICA_URLS ?? '').split(',')[0] ?? '';
+const runStarted = Date.now();
 const es = await startEsTestServer({ storeDocs: false });
 say(`Elasticsearch test server on ${es.url}`);
 
@@ -95,6 +96,9 @@ interface Service {
   url: string;
   child: ChildProcess;
   unhandled: number;
+  /** Set when the service exits before the run sends SIGTERM (a crash, or a signal from elsewhere). */
+  earlyExit: string | null;
+  stopping: boolean;
   exit: Promise<number | null>;
 }
 
@@ -122,7 +126,17 @@ async function startService(name: string, extraEnv: Record<string, string>): Pro
     url: `http://127.0.0.1:${port}`,
     child,
     unhandled: 0,
-    exit: new Promise((res) => child.once('exit', (code) => res(code))),
+    earlyExit: null,
+    stopping: false,
+    exit: new Promise((res) =>
+      child.once('exit', (code, signal) => {
+        if (!service.stopping) {
+          service.earlyExit = `exited with ${code ?? signal} at ${((Date.now() - runStarted) / 1000).toFixed(0)} s`;
+          say(`${name} ${service.earlyExit} (before the end of the run; see ${name}.log)`);
+        }
+        res(code);
+      }),
+    ),
   };
   const watch = (chunk: Buffer) => {
     log.write(chunk);
@@ -399,6 +413,7 @@ for (let i = 0; i < 60 && eventsAfter - eventsBefore < acceptedEvents; i++) {
 await db.end();
 const exitCodes: Record<string, number | null> = {};
 for (const s of services) {
+  s.stopping = true;
   s.child.kill('SIGTERM');
   const code = await Promise.race([s.exit, wait(20_000).then(() => 'timeout' as const)]);
   if (code === 'timeout') {
@@ -451,14 +466,14 @@ for (const s of services) {
         : 'runs under 10 min see the heap grow to its working size; the RSS ceiling still holds',
     },
     {
-      name: `${s.name}: heap slope (${heap.method === 'post-gc' ? 'tenured heap after each major GC' : '10-s minima of heap used'}, Theil–Sen)`,
+      name: `${s.name}: heap slope (${heap.method === 'post-gc' ? 'tenured heap after each major GC' : 'minima of heap used'}, Theil–Sen)`,
       ok: heap.ok,
       value: `${heap.slopeMbPerHour.toFixed(1)} MB/h`,
       limit: `${slopeLimit} MB/h`,
       detail:
         heap.method === 'post-gc'
           ? `${heap.points.length} major GCs after the ${warmUpS.toFixed(0)}-s warm-up`
-          : 'fewer than 4 major GCs (spanning half the window) after the warm-up: fitted to the 10-s minima of heap used (conservative)',
+          : 'fewer than 4 major GCs (spanning half the window) after the warm-up: fitted to the minima of heap used in buckets of a twelfth of the window (conservative)',
     },
     {
       name: `${s.name}: RSS ceiling`,
@@ -467,6 +482,13 @@ for (const s of services) {
       limit: `${maxRssMb} MB`,
     },
     { name: `${s.name}: unhandled errors`, ok: s.unhandled === 0, value: s.unhandled, limit: 0 },
+    {
+      name: `${s.name}: ran until the end`,
+      ok: s.earlyExit === null,
+      value: s.earlyExit ?? 'yes',
+      limit: 'yes',
+      detail: s.earlyExit ? 'a shutdown message with its reason (signal) is in the service log' : '',
+    },
     {
       name: `${s.name}: clean exit on SIGTERM`,
       ok: exitCodes[s.name] === 0,

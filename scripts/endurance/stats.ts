@@ -134,7 +134,8 @@ export interface HeapSlopeVerdict {
   /**
    * 'post-gc': Theil–Sen over the tenured heap right after each major GC (the live set; young-
    * generation garbage and old-generation garbage awaiting the next major GC are not in it).
-   * 'floor': too few major GCs in the window; Theil–Sen over the 10-s minima of heap used (conservative:
+   * 'floor': too few major GCs in the window; Theil–Sen over the minima of heap used in buckets of a
+   * twelfth of the window, 2–10 s (conservative:
    * old-generation garbage between major GCs counts as growth).
    */
   method: 'post-gc' | 'floor';
@@ -176,7 +177,15 @@ export function heapSlopeVerdict(
   const span = window.length > 1 ? window.at(-1)!.t - window[0]!.t : 0;
   const postSpan = post.length > 1 ? post.at(-1)!.t - post[0]!.t : 0;
   const usePostGc = post.length >= (options.minPostGcPoints ?? 4) && postSpan >= span / 2;
-  const points = usePostGc ? post : bucketMinima(window.map((s) => ({ t: s.t, value: s.heapUsed })));
+  // The fallback floor: minima of buckets of a twelfth of the window (2–10 s), so that a short window
+  // still has a dozen points for the fit.
+  const bucketMs = Math.min(10_000, Math.max(2_000, span / 12));
+  const points = usePostGc
+    ? post
+    : bucketMinima(
+        window.map((s) => ({ t: s.t, value: s.heapUsed })),
+        bucketMs,
+      );
   const slope = theilSenSlope(points.map((p) => ({ x: p.t / 3_600_000, y: p.value / (1024 * 1024) })));
   return {
     ok: slope <= options.limitMbPerHour,
