@@ -82,6 +82,9 @@ export function renderChart(chart: Chart, faults: readonly FaultWindow[], durati
       `<text x="${x(t).toFixed(1)}" y="${H - 20}" class="axis" text-anchor="middle">${label}</text>`,
     );
   }
+  // Legend entries as wide as the longest name (about 7 px a character), within the plot width.
+  const longest = Math.max(0, ...chart.series.map((s) => s.name.length));
+  const step = Math.max(120, Math.min(Math.floor(pw / Math.max(1, chart.series.length)), longest * 7 + 28));
   chart.series.forEach((s, i) => {
     if (s.points.length === 0) return;
     const d = s.points
@@ -97,8 +100,8 @@ export function renderChart(chart: Chart, faults: readonly FaultWindow[], durati
       parts.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="1.5"/>`);
     }
     parts.push(
-      `<rect x="${L + 10 + i * 170}" y="${H - 12}" width="10" height="10" fill="${color}"/>`,
-      `<text x="${L + 24 + i * 170}" y="${H - 3}" class="legend">${esc(s.name)}</text>`,
+      `<rect x="${L + 10 + i * step}" y="${H - 12}" width="10" height="10" fill="${color}"/>`,
+      `<text x="${L + 24 + i * step}" y="${H - 3}" class="legend">${esc(s.name)}</text>`,
     );
   });
   parts.push(`<rect x="${L}" y="${T}" width="${pw}" height="${ph}" fill="none" stroke="#999"/>`);

@@ -168,20 +168,25 @@ const orders = await startService('orders-api', { REPLICA_POLL_INTERVAL_MS: '100
 const ingest = await startService('events-ingest', {});
 const services = [orders, ingest];
 
+const runId = `e${Date.now().toString(36)}`;
 // A pool, not a client: it reconnects after a primary restart; idle-client errors are expected then.
 const db = new pg.Pool({ connectionString: databaseUrl, max: 1 });
 db.on('error', () => {});
+/** Distinct events of this run in the table (other runs and test suites may share the database). */
 async function countEvents(): Promise<number> {
   for (let attempt = 0; ; attempt++) {
     try {
-      return Number((await db.query('select count(*)::bigint as n from ingest_events')).rows[0].n);
+      const { rows: found } = await db.query(
+        'select count(distinct event_id)::bigint as n from ingest_events where event_id like $1',
+        [`${runId}-%`],
+      );
+      return Number(found[0].n);
     } catch (error) {
       if (attempt >= 20) throw error;
       await wait(500);
     }
   }
 }
-const eventsBefore = await countEvents();
 
 // ---- faults ---------------------------------------------------------------------------------
 interface Fault extends FaultWindow {
@@ -254,7 +259,6 @@ const faultErrors: string[] = [];
 let acceptedEvents = 0;
 let eventSeq = 0;
 const counters = { requests: 0, errors: 0 };
-const runId = `e${Date.now().toString(36)}`;
 const nowIso = () => new Date().toISOString();
 const loadRuns: Promise<void>[] = [];
 function load(url: string, requests: autocannon.Request[], overallRate: number) {
@@ -404,11 +408,24 @@ for (const l of loads) l.stop();
 await loadDone;
 
 // ---- drain, count, stop ----------------------------------------------------------------------
-say('load finished: waiting for the batch writer to drain');
-let eventsAfter = await countEvents();
-for (let i = 0; i < 60 && eventsAfter - eventsBefore < acceptedEvents; i++) {
+// Accepted: the larger of what the load saw answered 202 and the service's own counter
+// (ingest_accepted_events_total), so that a response the client missed cannot hide a lost event.
+let serviceAccepted = 0;
+try {
+  const text = await fetch(`${ingest.url}/metrics`, {
+    headers: { authorization: `Bearer ${metricsToken}` },
+    signal: AbortSignal.timeout(5000),
+  }).then((r) => r.text());
+  serviceAccepted = parsePrometheus(text).get('ingest_accepted_events_total')?.values().next().value ?? 0;
+} catch {
+  // events-ingest gone: the "ran until the end" check says so
+}
+const accepted = Math.max(acceptedEvents, serviceAccepted);
+say(`load finished: waiting for the batch writer to drain (${accepted} events accepted)`);
+let written = await countEvents();
+for (let i = 0; i < 60 && written < accepted; i++) {
   await wait(500);
-  eventsAfter = await countEvents();
+  written = await countEvents();
 }
 await db.end();
 const exitCodes: Record<string, number | null> = {};
@@ -542,13 +559,13 @@ for (const s of services) {
     detail: 'a renamed metric would leave its column (and its check) empty',
   });
 }
-const lost = Math.max(0, acceptedEvents - (eventsAfter - eventsBefore));
+const lost = Math.max(0, accepted - written);
 checks.push({
   name: 'lost accepted events',
-  ok: lost === 0 && acceptedEvents > 0,
+  ok: lost === 0 && accepted > 0,
   value: lost,
   limit: 0,
-  detail: `${acceptedEvents} accepted (202), ${eventsAfter - eventsBefore} rows written`,
+  detail: `${accepted} accepted (202 answers seen: ${acceptedEvents}, service counter: ${serviceAccepted}), ${written} distinct events of this run written`,
 });
 checks.push({
   name: 'fault schedule ran',
@@ -582,8 +599,10 @@ const summary = {
   meta,
   checks,
   faults: faults.map(({ name, startS, endS }) => ({ name, startS, endS })),
-  acceptedEvents,
-  eventsWritten: eventsAfter - eventsBefore,
+  acceptedEvents: accepted,
+  acceptedSeenByLoad: acceptedEvents,
+  acceptedByServiceCounter: serviceAccepted,
+  eventsWritten: written,
   exitCodes,
 };
 writeFileSync(join(outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
