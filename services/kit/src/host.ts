@@ -265,24 +265,37 @@ export class ServiceHost {
   }
 
   /**
-   * healthHandler's report with the logger's Elasticsearch reachability as a detail: logs are
-   * buffered (bounded) while Elasticsearch is down, so it does not make the service unready.
+   * healthHandler's report plus non-fatal details. Elasticsearch is a non-critical check: logs are
+   * buffered (bounded) while it is down, so it makes the answer "degraded", never unready.
    */
   #healthRoute(): RequestHandler {
     const database = this.database;
+    const logger = this.logger;
     const health = healthHandler({
       checks: {
         database: async () => {
           const result = await database.health();
           if (!result.ok) throw new Error(result.primary.error ?? 'primary unreachable');
         },
+        ...(logger.elasticsearch
+          ? {
+              elasticsearch: {
+                critical: false,
+                check: () => {
+                  const es = logger.stats().elasticsearch;
+                  if (es && !es.reachable)
+                    throw new Error(es.lastError?.message ?? 'Elasticsearch unreachable');
+                },
+              },
+            }
+          : {}),
       },
       timeoutMs: 3000,
     });
     return (req, res, next) => {
       const probe = req.path.endsWith('/live') ? 'liveness' : 'readiness';
       health.run(probe).then((report) => {
-        res.status(report.status === 'ok' ? 200 : 503).json({ ...report, details: this.details() });
+        res.status(report.status === 'fail' ? 503 : 200).json({ ...report, details: this.details() });
       }, next);
     };
   }

@@ -288,12 +288,31 @@ describe('logs in Elasticsearch (ELASTICSEARCH_URL set)', () => {
       expect(console.lines.some((l) => l.includes('POST /orders 201'))).toBe(true);
       const health = (await (await fetch(`${svc.url}/health`)).json()) as Json;
       expect(health.details.logs.elasticsearch).toMatchObject({ reachable: true });
+      expect(health).toMatchObject({ status: 'ok', checks: { elasticsearch: { status: 'ok' } } });
       expect((await fetch(`${svc.url}/metrics`)).status).toBe(401);
       const metrics = await (
         await fetch(`${svc.url}/metrics`, { headers: { authorization: 'Bearer scrape-secret' } })
       ).text();
       expect(metrics).toMatch(/^logger_elasticsearch_sent_total\{[^}]*\} [1-9]/m);
       expect(metrics).toMatch(/^logger_elasticsearch_reachable\{[^}]*\} 1$/m);
+      // Elasticsearch down: logs are buffered, so the service is degraded but still ready (200).
+      await es.down();
+      let degraded: { status: number; body: Json } | null = null;
+      await until(
+        async () => {
+          await fetch(`${svc.url}/orders/${id}`);
+          const res = await fetch(`${svc.url}/health`);
+          degraded = { status: res.status, body: (await res.json()) as Json };
+          return degraded.body.status !== 'ok';
+        },
+        15_000,
+        'health to notice Elasticsearch is down',
+      );
+      expect(degraded).toMatchObject({
+        status: 200,
+        body: { status: 'degraded', checks: { database: { status: 'ok' } } },
+      });
+      await es.up();
     } finally {
       result = await svc.close();
     }
