@@ -324,7 +324,10 @@ export class ReplicationMonitor extends EventEmitter<ReplicationMonitorEvents> {
       status.lagBytes = lsnDiff(primaryLsn, replay);
       // Idle primary: pg_last_xact_replay_timestamp() keeps ageing when nothing is written, so the
       // lag is 0 whenever the replica has replayed everything it received (and nothing is missing).
-      const caughtUp = status.receiveLsn !== null && status.receiveLsn === status.replayLsn;
+      // Replay at or past the receive LSN: right after a replica restarts, pg_last_wal_receive_lsn()
+      // is the start of the segment streaming resumed from, behind what was already replayed.
+      const received = parseLsn(status.receiveLsn);
+      const caughtUp = received !== null && replay !== null && received <= replay;
       if (status.lagBytes === 0 || (caughtUp && (status.lagBytes ?? 0) <= this.maxLagBytes))
         status.lagSeconds = 0;
       else status.lagSeconds = num(row.replay_age);
