@@ -5,6 +5,7 @@ import {
   checkNumber,
   type ErrorReporter,
   ListenerGroup,
+  type ListenerTarget,
   OwnedInterval,
   report,
   stderrReporter,
@@ -73,6 +74,11 @@ export interface PrimaryReplicationRow {
 export interface ReplicationMonitorStats {
   polls: number;
   pollErrors: number;
+  /**
+   * Replicas taken out of the rotation between polls: a query on one failed with a connection-class
+   * error, or its pool could not open a connection to it.
+   */
+  failovers: number;
   running: boolean;
   primaryReachable: boolean | null;
   primaryLsn: string | null;
@@ -107,6 +113,13 @@ interface ReplicaEntry {
   target: ReplicaTarget;
   status: ReplicaStatus;
   backoff: Backoff;
+  /** A poll of this replica is in flight: its own failures are counted by the poll, once. */
+  polling: boolean;
+}
+
+/** knex's pool (tarn.js): `createFail` is where a refused or reset connect shows up. */
+function poolOf(k: Knex): ListenerTarget | undefined {
+  return (k.client as { pool?: ListenerTarget } | undefined)?.pool;
 }
 
 function rowsOf(result: unknown): Record<string, unknown>[] {
@@ -141,6 +154,7 @@ export class ReplicationMonitor extends EventEmitter<ReplicationMonitorEvents> {
   #started = false;
   #polls = 0;
   #pollErrors = 0;
+  #failovers = 0;
   #primaryReachable: boolean | null = null;
   #primaryLsn: string | null = null;
   #replication: PrimaryReplicationRow[] = [];
@@ -162,6 +176,7 @@ export class ReplicationMonitor extends EventEmitter<ReplicationMonitorEvents> {
     this.#replicas = options.replicas.map((target) => ({
       target,
       backoff: new Backoff(retry),
+      polling: false,
       status: {
         name: target.name,
         state: 'unknown',
@@ -193,10 +208,18 @@ export class ReplicationMonitor extends EventEmitter<ReplicationMonitorEvents> {
     if (this.#started) return this;
     this.#started = true;
     for (const entry of this.#replicas) {
-      // A query on a replica that loses its connection takes it out of the rotation before the next poll.
+      // A replica that fails a query on a lost connection (knex `query-error`), or that refuses a new
+      // connection (the pool's `createFail`: knex emits no `query-error` when the connect itself fails),
+      // leaves the rotation at once instead of at the next poll.
       this.#listeners.on(entry.target.knex, 'query-error', (error: unknown) =>
-        this.#onQueryError(entry, error),
+        this.#onConnectionFailure(entry, error, 'query'),
       );
+      const pool = poolOf(entry.target.knex);
+      if (pool) {
+        this.#listeners.on(pool, 'createFail', (_eventId: unknown, error: unknown) =>
+          this.#onConnectionFailure(entry, error, 'connect'),
+        );
+      }
     }
     interval.start();
     if (this.#pollOnStart) void interval.trigger();
@@ -226,6 +249,7 @@ export class ReplicationMonitor extends EventEmitter<ReplicationMonitorEvents> {
     return {
       polls: this.#polls,
       pollErrors: this.#pollErrors,
+      failovers: this.#failovers,
       running: this.#interval?.running ?? false,
       primaryReachable: this.#primaryReachable,
       primaryLsn: this.#primaryLsn,
@@ -304,7 +328,13 @@ export class ReplicationMonitor extends EventEmitter<ReplicationMonitorEvents> {
     const now = this.#now();
     if (status.state === 'down' && status.nextRetryAt !== null && now < status.nextRetryAt) return;
     try {
-      const result = await entry.target.knex.raw(REPLICA_SQL).timeout(this.pollTimeoutMs);
+      let result: unknown;
+      entry.polling = true;
+      try {
+        result = await entry.target.knex.raw(REPLICA_SQL).timeout(this.pollTimeoutMs);
+      } finally {
+        entry.polling = false;
+      }
       const row = rowsOf(result)[0] ?? {};
       status.lastPollAt = this.#now();
       status.inRecovery = row.in_recovery === true;
@@ -356,19 +386,24 @@ export class ReplicationMonitor extends EventEmitter<ReplicationMonitorEvents> {
     }
   }
 
-  #onQueryError(entry: ReplicaEntry, error: unknown): void {
+  /**
+   * A connection-class failure outside a poll (SQLSTATE 08xxx, 57P01-57P03, ECONNREFUSED, ECONNRESET, …)
+   * sets the state a failed poll would: down, with the same backoff before the next poll, which brings
+   * it back. Syntax, data, constraint and timeout errors say nothing about the server and are ignored.
+   */
+  #onConnectionFailure(entry: ReplicaEntry, error: unknown, via: 'query' | 'connect'): void {
+    // Closed, already down, or the poll in flight will count this failure itself (once).
+    if (this.#cleanup || entry.polling || entry.status.state === 'down') return;
     const cause = classifyError(error, { node: entry.status.name });
-    if (cause.code !== 'ORG_DATABASE_CONNECTION' || entry.status.state === 'down') return;
+    if (cause.code !== 'ORG_DATABASE_CONNECTION') return;
+    this.#failovers++;
+    const what = via === 'query' ? 'a query on it lost its connection' : 'a new connection to it failed';
     this.#markDown(
       entry,
-      new DatabaseError(
-        'ORG_DATABASE_REPLICA_DOWN',
-        `${entry.status.name} lost a connection: ${cause.message}`,
-        {
-          cause,
-          details: { node: entry.status.name },
-        },
-      ),
+      new DatabaseError('ORG_DATABASE_REPLICA_DOWN', `${entry.status.name}: ${what}: ${cause.message}`, {
+        cause,
+        details: { node: entry.status.name, via },
+      }),
     );
   }
 

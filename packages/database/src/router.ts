@@ -11,6 +11,11 @@ export interface RoutingStats {
   readYourWrites: number;
   /** read() calls sent to the primary because there are no replicas. */
   primaryOnly: number;
+  /**
+   * Replicas taken out of the rotation between polls because a query on one lost its connection or
+   * a connect to it failed (the monitor's `failovers`); later reads went to another replica or the primary.
+   */
+  failovers: number;
 }
 
 /**
@@ -25,7 +30,12 @@ export class ReadRouter {
   readonly #monitor: ReplicationMonitor | null;
   readonly #now: () => number;
   readonly #lastWrite = new WeakMap<object, number>();
-  readonly #stats: RoutingStats = { replica: 0, fallback: 0, readYourWrites: 0, primaryOnly: 0 };
+  readonly #stats: Omit<RoutingStats, 'failovers'> = {
+    replica: 0,
+    fallback: 0,
+    readYourWrites: 0,
+    primaryOnly: 0,
+  };
   #next = 0;
 
   constructor(
@@ -71,6 +81,6 @@ export class ReadRouter {
   }
 
   stats(): RoutingStats {
-    return { ...this.#stats };
+    return { ...this.#stats, failovers: this.#monitor?.stats().failovers ?? 0 };
   }
 }

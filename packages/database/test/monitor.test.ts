@@ -15,6 +15,12 @@ const primary = rawKnex(env.primary);
 const replica = rawKnex(env.replicas[0]!);
 const noop = () => {};
 
+/** `createFail` listeners on a knex instance's pool (tarn.js keeps them on an inner emitter). */
+function createFailListeners(k: typeof replica): number {
+  const pool = (k.client as { pool?: { emitter: { listenerCount(event: string): number } } }).pool;
+  return pool?.emitter.listenerCount('createFail') ?? 0;
+}
+
 /** Waits on real I/O without timers (setTimeout may be faked). */
 async function until(predicate: () => boolean, ms = 10_000): Promise<void> {
   const deadline = performance.now() + ms;
@@ -91,9 +97,11 @@ describe('ReplicationMonitor', () => {
   it('cleanup() is idempotent, waits for the poll in flight and removes every listener', async () => {
     const m = monitor({ intervalMs: 10_000 });
     const before = replica.listenerCount('query-error');
+    const poolBefore = createFailListeners(replica);
     m.on('replica-up', noop);
     m.start();
     expect(replica.listenerCount('query-error')).toBe(before + 1);
+    expect(createFailListeners(replica)).toBe(poolBefore + 1);
     expect(m.stats().running).toBe(true);
     const first = m.cleanup();
     expect(m.cleanup()).toBe(first);
@@ -102,6 +110,7 @@ describe('ReplicationMonitor', () => {
     expect(m.stats().polls).toBe(1);
     expect(m.status('replica-1')!.lastPollAt).not.toBeNull();
     expect(replica.listenerCount('query-error')).toBe(before);
+    expect(createFailListeners(replica)).toBe(poolBefore);
     expect(m.listenerCount('replica-up')).toBe(0);
     expect(() => m.start()).toThrowError(expect.objectContaining({ code: 'ORG_DATABASE_INVALID_OPTION' }));
   });
@@ -159,7 +168,10 @@ describe('ReplicationMonitor', () => {
     const warnings: Error[] = [];
     const onWarning = (w: Error) => warnings.push(w);
     process.on('warning', onWarning);
-    const listenersBefore = replica.listenerCount('query-error') + primary.listenerCount('query-error');
+    const listenersBefore =
+      replica.listenerCount('query-error') +
+      primary.listenerCount('query-error') +
+      createFailListeners(replica);
     const resourcesBefore = activeResources();
     const refs: WeakRef<object>[] = [];
     await collectGarbage();
@@ -177,7 +189,11 @@ describe('ReplicationMonitor', () => {
     const heapGrowth = process.memoryUsage().heapUsed - heapBefore;
     await tick();
     process.off('warning', onWarning);
-    expect(replica.listenerCount('query-error') + primary.listenerCount('query-error')).toBe(listenersBefore);
+    expect(
+      replica.listenerCount('query-error') +
+        primary.listenerCount('query-error') +
+        createFailListeners(replica),
+    ).toBe(listenersBefore);
     expect(resourcesAddedSince(resourcesBefore)).toEqual({});
     expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([]);
     expect(await isCollected(refs)).toBe(true);
