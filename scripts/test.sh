@@ -8,21 +8,9 @@ cd "$(dirname "$0")/.."
 
 node scripts/check-node.mjs
 
-if [ -x packages/metrics/scripts/install-prometheus.sh ] || [ -f packages/metrics/scripts/install-prometheus.sh ]; then
-  bash packages/metrics/scripts/install-prometheus.sh
-fi
-
-started=0
-if ! bash scripts/pg-harness.sh status >/dev/null 2>&1; then
-  bash scripts/pg-harness.sh start
-  started=1
-fi
-cleanup() { if [ "$started" = 1 ]; then bash scripts/pg-harness.sh stop || true; fi; }
-trap cleanup EXIT
-eval "$(bash scripts/pg-harness.sh env)"
+bash packages/metrics/scripts/install-prometheus.sh
 
 npx biome check .
-npx turbo run build typecheck "$@"
-# One package at a time: suites share the harness (some pause replay or stop the replica) and the
-# box has two cores; each suite already runs its files in parallel workers.
-npx turbo run test --concurrency=1 "$@"
+# One package at a time for tests: suites share the harness (some pause replay or stop the replica)
+# and the box has two cores; each suite already runs its files in parallel workers.
+bash scripts/with-pg-harness.sh bash -c 'npx turbo run build typecheck "$@" && npx turbo run test --concurrency=1 "$@"' -- "$@"
