@@ -12,7 +12,8 @@ import {
 } from '@org/shared-lifecycle';
 import type { Knex } from 'knex';
 import { classifyError, DatabaseError } from './errors.js';
-import { lsnDiff, parseLsn } from './lsn.js';
+import { replicaLag } from './lag.js';
+import { parseLsn } from './lsn.js';
 
 export type ReplicaState = 'unknown' | 'up' | 'lagging' | 'down';
 
@@ -350,17 +351,15 @@ export class ReplicationMonitor extends EventEmitter<ReplicationMonitorEvents> {
       status.receiveLsn = typeof row.receive_lsn === 'string' ? row.receive_lsn : null;
       status.replayLsn = typeof row.replay_lsn === 'string' ? row.replay_lsn : null;
       status.replayPaused = typeof row.paused === 'boolean' ? row.paused : null;
-      const replay = parseLsn(status.replayLsn);
-      status.lagBytes = lsnDiff(primaryLsn, replay);
-      // Idle primary: pg_last_xact_replay_timestamp() keeps ageing when nothing is written, so the
-      // lag is 0 whenever the replica has replayed everything it received (and nothing is missing).
-      // Replay at or past the receive LSN: right after a replica restarts, pg_last_wal_receive_lsn()
-      // is the start of the segment streaming resumed from, behind what was already replayed.
-      const received = parseLsn(status.receiveLsn);
-      const caughtUp = received !== null && replay !== null && received <= replay;
-      if (status.lagBytes === 0 || (caughtUp && (status.lagBytes ?? 0) <= this.maxLagBytes))
-        status.lagSeconds = 0;
-      else status.lagSeconds = num(row.replay_age);
+      const lag = replicaLag({
+        primaryLsn,
+        receiveLsn: parseLsn(status.receiveLsn),
+        replayLsn: parseLsn(status.replayLsn),
+        replayAgeSeconds: num(row.replay_age),
+        maxLagBytes: this.maxLagBytes,
+      });
+      status.lagBytes = lag.lagBytes;
+      status.lagSeconds = lag.lagSeconds;
       status.failures = 0;
       status.lastError = null;
       status.nextRetryAt = null;
