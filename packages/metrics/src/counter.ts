@@ -4,10 +4,10 @@ import {
   GuardedMetric,
   type GuardSettings,
   type InnerMetric,
+  innerConfig,
   type Labels,
   type SeriesEntry,
 } from './guard.js';
-import { OVERFLOW_LABEL } from './names.js';
 
 interface CounterEntry extends SeriesEntry {
   value: number;
@@ -32,12 +32,7 @@ export class GuardedCounter<T extends string = string> extends GuardedMetric<Cou
     labelNames: readonly string[],
     settings: GuardSettings,
   ) {
-    const metric = new client.Counter({
-      name,
-      help,
-      labelNames: labelNames.length > 0 ? [...labelNames, OVERFLOW_LABEL] : [],
-      registers: [registry],
-    });
+    const metric = new client.Counter(innerConfig(registry, name, help, labelNames));
     super(metric as unknown as InnerMetric<CounterEntry>, help, labelNames, settings);
     this.metric = metric;
   }

@@ -4,10 +4,10 @@ import {
   GuardedMetric,
   type GuardSettings,
   type InnerMetric,
+  innerConfig,
   type Labels,
   type SeriesEntry,
 } from './guard.js';
-import { OVERFLOW_LABEL } from './names.js';
 
 interface GaugeEntry extends SeriesEntry {
   value: number;
@@ -38,12 +38,7 @@ export class GuardedGauge<T extends string = string> extends GuardedMetric<Gauge
     labelNames: readonly string[],
     settings: GuardSettings,
   ) {
-    const metric = new client.Gauge({
-      name,
-      help,
-      labelNames: labelNames.length > 0 ? [...labelNames, OVERFLOW_LABEL] : [],
-      registers: [registry],
-    });
+    const metric = new client.Gauge(innerConfig(registry, name, help, labelNames));
     super(metric as unknown as InnerMetric<GaugeEntry>, help, labelNames, settings);
     this.metric = metric;
   }

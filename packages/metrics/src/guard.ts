@@ -1,3 +1,4 @@
+import type client from 'prom-client';
 import { MetricsError } from './errors.js';
 import { OVERFLOW_LABEL } from './names.js';
 
@@ -45,6 +46,21 @@ const OVERFLOW_LABELS: Record<string, string> = Object.freeze({ [OVERFLOW_LABEL]
   string,
   string
 >;
+
+/** prom-client's config for a guarded metric: its own registry, and the overflow label when labelled. */
+export function innerConfig(
+  registry: client.Registry,
+  name: string,
+  help: string,
+  labelNames: readonly string[],
+) {
+  return {
+    name,
+    help,
+    labelNames: labelNames.length > 0 ? [...labelNames, OVERFLOW_LABEL] : [],
+    registers: [registry],
+  };
+}
 
 /**
  * The cardinality guard, shared by counters, gauges and histograms. It keeps prom-client's own series

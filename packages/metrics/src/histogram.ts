@@ -4,10 +4,10 @@ import {
   GuardedMetric,
   type GuardSettings,
   type InnerMetric,
+  innerConfig,
   type Labels,
   type SeriesEntry,
 } from './guard.js';
-import { OVERFLOW_LABEL } from './names.js';
 
 interface HistogramEntry extends SeriesEntry {
   bucketValues: Record<string, number>;
@@ -49,11 +49,8 @@ export class GuardedHistogram<T extends string = string> extends GuardedMetric<H
     settings: GuardSettings,
   ) {
     const metric = new client.Histogram({
-      name,
-      help,
-      labelNames: labelNames.length > 0 ? [...labelNames, OVERFLOW_LABEL] : [],
+      ...innerConfig(registry, name, help, labelNames),
       buckets: [...buckets],
-      registers: [registry],
     });
     const inner = metric as unknown as InnerHistogram;
     super(inner, help, labelNames, settings);
