@@ -10,6 +10,7 @@ export const base = defineConfig({
     alias: [
       { find: /^@org\/shared-([a-z-]+)\/testing$/, replacement: `${root}packages/$1/src/testing.ts` },
       { find: /^@org\/shared-([a-z-]+)$/, replacement: `${root}packages/$1/src/index.ts` },
+      { find: /^@org\/es-test-server$/, replacement: `${root}packages/es-test-server/src/index.ts` },
     ],
   },
   test: {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The full local picture: both services against the repo's PostgreSQL harness (primary + streaming
-# replica) and the ES test server of @org/shared-logger/testing (ELASTICSEARCH_URL), so that logs go to
+# replica) and the ES test server (@org/es-test-server) (ELASTICSEARCH_URL), so that logs go to
 # the console and to "Elasticsearch". orders-api on :3000, events-ingest on :3001 (PORT_ORDERS /
 # PORT_INGEST override). Ctrl-C (or SIGTERM) stops the services in order, then the ES test server.
 set -euo pipefail
@@ -9,7 +9,7 @@ export PATH="$PWD/node_modules/.bin:$PATH"
 bash scripts/pg-harness.sh start >/dev/null
 eval "$(bash scripts/pg-harness.sh env)"
 # Builds the services and everything they use (kit, @org/shared-*): tsc project references.
-tsc --build services/orders-api services/events-ingest
+tsc --build services/orders-api services/events-ingest packages/es-test-server
 
 pids=()
 es_pid=
@@ -23,7 +23,7 @@ stop() {
 es_out="$(mktemp)"
 trap stop INT TERM EXIT
 
-node services/kit/dist/es-test-server-main.js >"$es_out" &
+node scripts/es-test-server.ts >"$es_out" &
 es_pid=$!
 for _ in $(seq 1 100); do
   grep -q '^ELASTICSEARCH_URL=' "$es_out" && break

@@ -14,7 +14,7 @@ import { join, resolve } from 'node:path';
 import { setTimeout as wait } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { startEsTestServer } from '@org/shared-logger/testing';
+import { startEsTestServer } from '@org/es-test-server';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { type Chart, type FaultWindow, renderReport } from './report-html.ts';

@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import { setImmediate as tick } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { startEsTestServer } from '@org/shared-logger/testing';
+import { startEsTestServer } from '@org/es-test-server';
 import { type Contestant, noop, ours, pinoElasticsearch, winstonElasticsearch } from './contestants.ts';
 import { entry } from './entry.ts';
 

@@ -4,9 +4,9 @@
 // es-transport.test.ts need the test server: a real cluster cannot be told to answer 429 on demand.)
 import { randomUUID } from 'node:crypto';
 import { Client } from '@elastic/elasticsearch';
+import { type EsTestServer, startEsTestServer } from '@org/es-test-server';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createLogger } from '../src/index.js';
-import { type EsTestServer, startEsTestServer } from '../src/testing.js';
 import { collectingReporter, droppedTotal } from './helpers.js';
 
 let server: EsTestServer | undefined;

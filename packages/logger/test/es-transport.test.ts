@@ -1,3 +1,4 @@
+import { type EsTestServer, startEsTestServer } from '@org/es-test-server';
 import { activeResources, isCollected, resourcesAddedSince } from '@org/shared-lifecycle/testing';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
@@ -6,7 +7,6 @@ import {
   type ElasticsearchTransportOptions,
   type Logger,
 } from '../src/index.js';
-import { type EsTestServer, startEsTestServer } from '../src/testing.js';
 import { collectingReporter, droppedTotal, waitFor } from './helpers.js';
 
 // Run the same suite against a real cluster: ELASTICSEARCH_URL=http://localhost:9200 npm test

@@ -1,11 +1,12 @@
 /**
- * Logger with the Elasticsearch transport against the ES test server (@org/shared-logger/testing):
+ * Logger with the Elasticsearch transport against the ES test server (@org/es-test-server):
  * create, log, deliver (with item-level 429s and a whole-request 503 on some iterations), shutdown
  * (which flushes). The test server lives in setup and its bookkeeping is reset every iteration (it
  * counts ids and documents on purpose; that is test tooling, not the logger).
  */
+
+import { type EsTestServer, startEsTestServer } from '@org/es-test-server';
 import { createLogger, ElasticsearchTransport } from '@org/shared-logger';
-import { type EsTestServer, startEsTestServer } from '@org/shared-logger/testing';
 import { defineScenario } from '../scenario.ts';
 
 export default defineScenario<EsTestServer>({

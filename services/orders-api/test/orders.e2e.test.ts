@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { startEsTestServer } from '@org/es-test-server';
 import { loadConfig } from '@org/service-kit';
 import { type HarnessUrls, harnessDatabase, logCollector, sql, until } from '@org/service-kit/testing';
 import { activeResources, resourcesAddedSince, undocumentedCodes } from '@org/shared-lifecycle/testing';
-import { startEsTestServer } from '@org/shared-logger/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ordersApiSpecs } from '../src/config.js';
 import { ORDERS_ERROR_CODES } from '../src/errors.js';

@@ -1,12 +1,12 @@
 #!/usr/bin/env node
+import { startEsTestServer } from '@org/es-test-server';
 /**
- * The ES test server of @org/shared-logger/testing as a process, for scripts/start-full.sh: prints
+ * The ES test server (@org/es-test-server) as a process, for scripts/start-full.sh: prints
  * `ELASTICSEARCH_URL=<url>` on stdout once it listens, a count of documents received every
  * ES_REPORT_INTERVAL_MS (default 30 s; 0: never), and stops on SIGTERM/SIGINT. Documents are counted,
  * not kept (storeDocs: false), so a long session stays bounded in memory.
  */
 import { OwnedInterval, ShutdownCoordinator } from '@org/shared-lifecycle';
-import { startEsTestServer } from '@org/shared-logger/testing';
 
 const port = Number(process.env.ES_PORT ?? 0);
 const reportEveryMs = Number(process.env.ES_REPORT_INTERVAL_MS ?? 30_000);

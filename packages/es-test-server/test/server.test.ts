@@ -1,6 +1,6 @@
 import { Client } from '@elastic/elasticsearch';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type EsTestServer, startEsTestServer } from '../src/testing.js';
+import { type EsTestServer, startEsTestServer } from '../src/index.js';
 
 let server: EsTestServer;
 let client: Client;
