@@ -1,10 +1,8 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { loadConfig } from '@org/service-kit';
-import { type HarnessUrls, harnessDatabase, logCollector, sql, until } from '@org/service-kit/testing';
 import { activeResources, resourcesAddedSince, undocumentedCodes } from '@org/shared-lifecycle/testing';
+import { type HarnessUrls, harnessDatabase, logCollector, sql, until } from '@org/shared-service/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventsIngestSpecs } from '../src/config.js';
 import { INGEST_ERROR_CODES } from '../src/errors.js';
 import { type RunningEventsIngest, startEventsIngest } from '../src/service.js';
 
@@ -40,8 +38,8 @@ describe('events-ingest against the PostgreSQL harness', () => {
   let before: Record<string, number>;
   beforeAll(async () => {
     before = activeResources();
-    svc = await startEventsIngest(
-      loadConfig(eventsIngestSpecs, {
+    svc = await startEventsIngest({
+      env: {
         PORT: '0',
         DATABASE_URL: urls.primary,
         DATABASE_REPLICA_URLS: urls.replica,
@@ -50,9 +48,10 @@ describe('events-ingest against the PostgreSQL harness', () => {
         SESSION_STALE_AFTER_MS: '60000',
         CLEANUP_CHUNK_SIZE: '7',
         CLEANUP_MAX_CHUNKS: '3',
-      }),
-      { logStream: logCollector().stream },
-    );
+      },
+      logStream: logCollector().stream,
+      signals: false,
+    });
   });
   afterAll(async () => {
     expect((await svc.close()).code).toBe(0);

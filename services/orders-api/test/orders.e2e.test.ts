@@ -1,11 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { startEsTestServer } from '@org/es-test-server';
-import { loadConfig } from '@org/service-kit';
-import { type HarnessUrls, harnessDatabase, logCollector, sql, until } from '@org/service-kit/testing';
 import { activeResources, resourcesAddedSince, undocumentedCodes } from '@org/shared-lifecycle/testing';
+import { type HarnessUrls, harnessDatabase, logCollector, sql, until } from '@org/shared-service/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ordersApiSpecs } from '../src/config.js';
 import { ORDERS_ERROR_CODES } from '../src/errors.js';
 import { type RunningOrdersApi, startOrdersApi } from '../src/service.js';
 
@@ -48,16 +46,19 @@ async function get(path: string) {
 beforeAll(async () => {
   urls = await harnessDatabase('orders_api_e2e');
   before = activeResources();
-  const config = loadConfig(ordersApiSpecs, {
-    PORT: '0',
-    DATABASE_URL: urls.primary,
-    DATABASE_REPLICA_URLS: urls.replica,
-    REPLICA_MAX_LAG_SECONDS: '1',
-    REPLICA_POLL_INTERVAL_MS: '100',
-    PAGE_SIZE_MAX: '50',
-    BODY_LIMIT: '64kb',
+  api = await startOrdersApi({
+    env: {
+      PORT: '0',
+      DATABASE_URL: urls.primary,
+      DATABASE_REPLICA_URLS: urls.replica,
+      REPLICA_MAX_LAG_SECONDS: '1',
+      REPLICA_POLL_INTERVAL_MS: '100',
+      PAGE_SIZE_MAX: '50',
+      BODY_LIMIT: '64kb',
+    },
+    logStream: logs.stream,
+    signals: false,
   });
-  api = await startOrdersApi(config, { logStream: logs.stream });
 });
 
 afterAll(async () => {
@@ -225,13 +226,16 @@ describe('orders-api against the PostgreSQL harness', () => {
 
 describe('memory guard', () => {
   it('answers 503 when forced by a heap ratio below the current use, and still serves /health', async () => {
-    const config = loadConfig(ordersApiSpecs, {
-      PORT: '0',
-      DATABASE_URL: urls.primary,
-      MEMORY_GUARD_MAX_HEAP_RATIO: '0.0001',
-      MIGRATE_ON_START: 'false',
+    const forced = await startOrdersApi({
+      env: {
+        PORT: '0',
+        DATABASE_URL: urls.primary,
+        MEMORY_GUARD_MAX_HEAP_RATIO: '0.0001',
+        MIGRATE_ON_START: 'false',
+      },
+      logStream: logCollector().stream,
+      signals: false,
     });
-    const forced = await startOrdersApi(config, { logStream: logCollector().stream });
     try {
       const res = await fetch(`${forced.url}/orders`);
       expect(res.status).toBe(503);
@@ -255,15 +259,18 @@ describe('logs in Elasticsearch (ELASTICSEARCH_URL set)', () => {
   it('ships every request log to the ES test server, reports it reachable, and flushes the shutdown lines on close', async () => {
     // (This instance also guards /metrics with METRICS_TOKEN.)
     await using es = await startEsTestServer();
-    const config = loadConfig(ordersApiSpecs, {
-      PORT: '0',
-      DATABASE_URL: urls.primary,
-      MIGRATE_ON_START: 'false',
-      ELASTICSEARCH_URL: es.url,
-      METRICS_TOKEN: 'scrape-secret',
-    });
     const console = logCollector();
-    const svc = await startOrdersApi(config, { logStream: console.stream });
+    const svc = await startOrdersApi({
+      env: {
+        PORT: '0',
+        DATABASE_URL: urls.primary,
+        MIGRATE_ON_START: 'false',
+        ELASTICSEARCH_URL: es.url,
+        METRICS_TOKEN: 'scrape-secret',
+      },
+      logStream: console.stream,
+      signals: false,
+    });
     let result: Awaited<ReturnType<typeof svc.close>> | undefined;
     try {
       const created = await fetch(`${svc.url}/orders`, {

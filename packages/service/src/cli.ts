@@ -1,8 +1,8 @@
 import { createDatabase } from '@org/shared-database';
-import type { ValidatorSpec } from 'envalid';
 import type { Knex } from 'knex';
-import { type ConfigSpecs, helpText, type LoadedConfig, loadConfig } from './config.js';
+import { type ConfigSpecs, type Env, helpText, type LoadedConfig, loadConfig } from './config.js';
 import { ServiceError } from './errors.js';
+import { loadServiceConfig, type ServiceConfigOf, specsFor } from './specs.js';
 
 export interface CliCommand<S extends ConfigSpecs> {
   description: string;
@@ -17,8 +17,10 @@ export interface CliOptions<S extends ConfigSpecs> {
   specs: S;
   /** The first is the default command. */
   commands: Record<string, CliCommand<S>>;
+  /** Validates the environment; default loadConfig(specs, env). */
+  load?: (env: Env) => LoadedConfig<S>;
   argv?: readonly string[];
-  env?: Record<string, string | undefined>;
+  env?: Env;
   out?: (text: string) => void;
   err?: (text: string) => void;
 }
@@ -78,9 +80,13 @@ export async function runCli<S extends ConfigSpecs>(options: CliOptions<S>): Pro
   }
   let config: LoadedConfig<S>;
   try {
-    config = loadConfig(options.specs, options.env ?? process.env);
+    const env = options.env ?? process.env;
+    config = options.load ? options.load(env) : loadConfig(options.specs, env);
   } catch (error) {
-    if (error instanceof ServiceError) {
+    if (
+      error instanceof ServiceError &&
+      (error.code === 'ORG_SERVICE_CONFIG_INVALID' || error.code === 'ORG_SERVICE_DATABASE_REQUIRED')
+    ) {
       err(
         `${options.name}: ${error.code}: ${error.message}\nRun "${options.name} --help" for every variable and its default.\n`,
       );
@@ -101,55 +107,84 @@ export async function runCli<S extends ConfigSpecs>(options: CliOptions<S>): Pro
   }
 }
 
+export interface ServiceCliOptions<S extends ConfigSpecs> {
+  name: string;
+  version: string;
+  summary: string;
+  /** Default of PORT. */
+  port?: number;
+  /** The service's own variables (the common ones, and the database's with `migrate`, are added). */
+  specs?: S;
+  /** Starts the service (createService(..., { config }) and listen()); the CLI then waits for the shutdown to exit. */
+  start: (config: ServiceConfigOf<S>) => Promise<unknown>;
+  /** With migrations the service has a database: DATABASE_* variables and the `migrate` command. */
+  migrate?: (knex: Knex) => Promise<string[]>;
+  argv?: readonly string[];
+  env?: Env;
+  out?: (text: string) => void;
+  err?: (text: string) => void;
+}
+
 /**
- * The CLI of a service: `start` (the default: runs until the shutdown coordinator exits the
- * process) and `migrate` (runs the pending migrations against DATABASE_URL and exits), `--help`
- * with every variable. Resolves with the exit code.
+ * The command line of a service: `start` (the default: runs until the shutdown coordinator exits
+ * the process), `migrate` (runs the pending migrations against DATABASE_URL and exits) when the
+ * service has migrations, `--help` with every variable and its default, `--version`. The
+ * environment is checked before anything starts: every problem at once, exit 78. Resolves with
+ * the exit code.
  */
-export function runServiceCli<S extends ConfigSpecs & { DATABASE_URL: ValidatorSpec<string | undefined> }>(
-  options: Omit<CliOptions<S>, 'commands'> & {
-    start: (config: LoadedConfig<S>) => Promise<unknown>;
-    migrate: (knex: Knex) => Promise<string[]>;
-  },
+export function runServiceCli<S extends ConfigSpecs = Record<never, never>>(
+  options: ServiceCliOptions<S>,
 ): Promise<number> {
-  const { start, migrate, ...cli } = options;
-  return runCli<S>({
-    ...cli,
-    commands: {
-      start: {
-        description: 'start the HTTP service (stops in order on SIGTERM/SIGINT)',
-        async run(config) {
-          await start(config);
-          // Keep running: the shutdown coordinator exits the process.
-          return new Promise<never>(() => {});
-        },
-      },
-      migrate: {
-        description: 'run pending migrations against DATABASE_URL and exit',
-        async run(config) {
-          const url = config.DATABASE_URL as string | undefined;
-          if (!url) {
-            process.stderr.write(
-              `${cli.name} migrate: DATABASE_URL is required (the embedded database migrates at start)\n`,
-            );
-            return CLI_EXIT.config;
-          }
-          const database = createDatabase({
-            primary: url,
-            pool: { max: 1 },
-            applicationName: `${cli.name}-migrate`,
-          });
-          try {
-            const applied = await migrate(database.primary);
-            process.stdout.write(
-              `applied ${applied.length} migration(s)${applied.length ? `: ${applied.join(', ')}` : ''}\n`,
-            );
-            return CLI_EXIT.ok;
-          } finally {
-            await database.close();
-          }
-        },
+  const { start, migrate, port, specs: own, ...cli } = options;
+  const shape = {
+    ...(port === undefined ? {} : { port }),
+    ...(own ? { specs: own } : {}),
+    database: Boolean(migrate),
+  };
+  const specs = specsFor<S>(shape);
+  type Config = ServiceConfigOf<S>;
+  const commands: Record<string, CliCommand<typeof specs>> = {
+    start: {
+      description: 'start the HTTP service (drains and stops in order on SIGTERM/SIGINT)',
+      async run(config) {
+        await start(config as unknown as Config);
+        // Keep running: the shutdown coordinator exits the process.
+        return new Promise<never>(() => {});
       },
     },
+  };
+  if (migrate) {
+    commands.migrate = {
+      description: 'run pending migrations against DATABASE_URL and exit',
+      async run(config) {
+        const url = (config as unknown as Config).DATABASE_URL;
+        if (!url) {
+          (cli.err ?? ((text) => process.stderr.write(text)))(
+            `${cli.name} migrate: DATABASE_URL is required (the embedded database migrates at start)\n`,
+          );
+          return CLI_EXIT.config;
+        }
+        const database = createDatabase({
+          primary: url,
+          pool: { max: 1 },
+          applicationName: `${cli.name}-migrate`,
+        });
+        try {
+          const applied = await migrate(database.primary);
+          (cli.out ?? ((text) => process.stdout.write(text)))(
+            `applied ${applied.length} migration(s)${applied.length ? `: ${applied.join(', ')}` : ''}\n`,
+          );
+          return CLI_EXIT.ok;
+        } finally {
+          await database.close();
+        }
+      },
+    };
+  }
+  return runCli({
+    ...cli,
+    specs,
+    load: (env) => loadServiceConfig<S>(shape, env) as unknown as LoadedConfig<typeof specs>,
+    commands,
   });
 }

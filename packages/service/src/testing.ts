@@ -1,4 +1,4 @@
-/** Test helpers of the services (import from '@org/service-kit/testing'): a database of its own on the repo's PostgreSQL harness (primary + streaming replica). */
+/** Test helpers (import from '@org/shared-service/testing'): a database of its own on the repo's PostgreSQL harness (primary + streaming replica), raw SQL, waiting, and a log collector. */
 import { Writable } from 'node:stream';
 import pg from 'pg';
 

@@ -7,7 +7,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Resource } from '@org/shared-lifecycle';
+import { Resource, sleep } from '@org/shared-lifecycle';
 import { ServiceError } from './errors.js';
 
 export interface HttpServerOptions {
@@ -24,23 +24,27 @@ export interface HttpServerOptions {
 export interface HttpServerStats {
   inFlight: number;
   requests: number;
+  /** True from drain() (or close()) on: readiness fails and every response carries Connection: close. */
   draining: boolean;
 }
 
 /**
- * An HTTP server whose close() stops accepting, lets in-flight requests finish (their responses
- * carry `Connection: close`), closes keep-alive connections as soon as they are idle, and cuts
- * whatever is left when the close deadline passes.
+ * An HTTP server that a load balancer can follow out: drain() keeps serving while readiness
+ * fails (every response then carries `Connection: close`, so clients reconnect, through the
+ * balancer, elsewhere); close() stops accepting, lets in-flight requests finish, closes keep-alive
+ * connections as soon as they are idle, and cuts whatever is left when the close deadline passes.
  */
 export class HttpServer extends Resource {
   readonly server: Server;
-  // Kept by reference and removed on close (ListenerGroup's ListenerTarget type does not accept http.Server).
+  // Kept by reference and removed on close.
   readonly #onRequest = (_req: IncomingMessage, res: ServerResponse): void => this.#track(res);
+  readonly #onResponseClose = (res: ServerResponse): void => this.#untrack(res);
   #inFlight = 0;
   // Responses in flight (removed when each closes), so draining can mark them Connection: close.
   readonly #open = new Set<ServerResponse>();
   #requests = 0;
   #draining = false;
+  #stopping = false;
   #idle: (() => void) | null = null;
 
   private constructor(handler: RequestListener, options: HttpServerOptions) {
@@ -53,7 +57,8 @@ export class HttpServer extends Resource {
       },
       handler,
     );
-    this.server.on('request', this.#onRequest);
+    // Before the handler's listener: the header is set before any response is written.
+    this.server.prependListener('request', this.#onRequest);
   }
 
   static async listen(handler: RequestListener, options: HttpServerOptions): Promise<HttpServer> {
@@ -61,16 +66,12 @@ export class HttpServer extends Resource {
     try {
       http.server.listen(options.port, options.host);
       await once(http.server, 'listening');
-      void http.url;
     } catch (error) {
       http.server.off('request', http.#onRequest);
       throw new ServiceError(
         'ORG_SERVICE_LISTEN_FAILED',
         `cannot listen on ${options.host}:${options.port}`,
-        {
-          cause: error,
-          details: { host: options.host, port: options.port },
-        },
+        { cause: error, details: { host: options.host, port: options.port } },
       );
     }
     return http;
@@ -80,7 +81,7 @@ export class HttpServer extends Resource {
     return this.server.address() as AddressInfo;
   }
 
-  /** http://host:port/ as clients reach it (0.0.0.0 and :: are shown as 127.0.0.1). */
+  /** http://host:port as clients reach it (0.0.0.0 and :: are shown as 127.0.0.1). */
   get url(): string {
     this.#url ??= this.#computeUrl();
     return this.#url;
@@ -95,8 +96,29 @@ export class HttpServer extends Resource {
     return `http://${host}:${port}`;
   }
 
+  get draining(): boolean {
+    return this.#draining;
+  }
+
   stats(): HttpServerStats {
     return { inFlight: this.#inFlight, requests: this.#requests, draining: this.#draining };
+  }
+
+  /**
+   * Marks the server draining (readiness fails; responses carry Connection: close) and keeps
+   * serving for `ms`, so the load balancer notices and stops sending. Resolves early when `signal`
+   * aborts. Idempotent in effect: a second call only waits again.
+   */
+  async drain(ms: number, signal?: AbortSignal): Promise<void> {
+    this.#markDraining();
+    if (ms <= 0) return;
+    await sleep(ms, signal).catch(() => {});
+  }
+
+  #markDraining(): void {
+    if (this.#draining) return;
+    this.#draining = true;
+    for (const res of this.#open) if (!res.headersSent) res.setHeader('connection', 'close');
   }
 
   #track(res: ServerResponse): void {
@@ -104,28 +126,33 @@ export class HttpServer extends Resource {
     this.#requests++;
     this.#open.add(res);
     if (this.#draining) res.setHeader('connection', 'close');
-    res.once('close', () => {
-      this.#inFlight--;
-      this.#open.delete(res);
-      if (this.#draining) {
-        this.server.closeIdleConnections();
-        if (this.#inFlight === 0) this.#idle?.();
-      }
-    });
+    res.once('close', () => this.#onResponseClose(res));
+  }
+
+  #untrack(res: ServerResponse): void {
+    this.#inFlight--;
+    this.#open.delete(res);
+    if (this.#stopping) {
+      this.server.closeIdleConnections();
+      if (this.#inFlight === 0) this.#idle?.();
+    }
   }
 
   protected override async onClose(signal: AbortSignal): Promise<void> {
-    this.#draining = true;
-    for (const res of this.#open) if (!res.headersSent) res.setHeader('connection', 'close');
+    this.#markDraining();
+    this.#stopping = true;
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeIdleConnections();
-    const cut = () => this.server.closeAllConnections();
+    // At the deadline: cut what is left, and stop waiting for it.
+    const cut = () => {
+      this.server.closeAllConnections();
+      this.#idle?.();
+    };
     signal.addEventListener('abort', cut, { once: true });
     try {
-      if (this.#inFlight > 0) {
+      if (this.#inFlight > 0 && !signal.aborted) {
         await new Promise<void>((resolve) => {
           this.#idle = resolve;
-          signal.addEventListener('abort', () => resolve(), { once: true });
         });
       }
       this.server.closeIdleConnections();
