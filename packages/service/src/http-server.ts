@@ -6,49 +6,64 @@ import {
   type Server,
   type ServerResponse,
 } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, Server as NetServer, type Socket } from 'node:net';
 import { Resource, sleep } from '@org/shared-lifecycle';
 import { ServiceError } from './errors.js';
 
 export interface HttpServerOptions {
   port: number;
   host: string;
-  /** Deadline for draining in-flight requests on close(); past it open connections are cut. Default 10 s. */
+  /** Deadline for close() (finishing in-flight requests); past it open connections are cut. Default 10 s. */
   closeTimeoutMs?: number;
   /** Limits against slow clients (Node's defaults are generous). */
   requestTimeoutMs?: number;
   headersTimeoutMs?: number;
   keepAliveTimeoutMs?: number;
+  /**
+   * After it stops accepting, how long a connection accepted just before may take to send its
+   * first request before it is closed. Default 1000 ms.
+   */
+  firstRequestGraceMs?: number;
 }
 
 export interface HttpServerStats {
   inFlight: number;
   requests: number;
+  connections: number;
   /** True from drain() (or close()) on: readiness fails and every response carries Connection: close. */
   draining: boolean;
 }
 
+interface Connection {
+  /** Responses in flight on it. */
+  active: number;
+  /** Responses finished on it. */
+  served: number;
+}
+
 /**
- * An HTTP server that a load balancer can follow out: drain() keeps serving while readiness
- * fails (every response then carries `Connection: close`, so clients reconnect, through the
- * balancer, elsewhere); close() stops accepting, lets in-flight requests finish, closes keep-alive
- * connections as soon as they are idle, and cuts whatever is left when the close deadline passes.
+ * An HTTP server that a load balancer can follow out. drain() keeps serving while readiness fails;
+ * every response then carries `Connection: close`, so clients reconnect (through the balancer,
+ * elsewhere). close() stops accepting, closes keep-alive connections once idle, gives a connection
+ * accepted just before the stop a moment to send its request (Node's own close() would reset it),
+ * lets in-flight requests finish, and cuts whatever is left when the close deadline passes.
  */
 export class HttpServer extends Resource {
   readonly server: Server;
   // Kept by reference and removed on close.
-  readonly #onRequest = (_req: IncomingMessage, res: ServerResponse): void => this.#track(res);
-  readonly #onResponseClose = (res: ServerResponse): void => this.#untrack(res);
-  #inFlight = 0;
-  // Responses in flight (removed when each closes), so draining can mark them Connection: close.
+  readonly #onRequest = (req: IncomingMessage, res: ServerResponse): void => this.#track(req, res);
+  readonly #onConnection = (socket: Socket): void => this.#connected(socket);
+  readonly #connections = new Map<Socket, Connection>();
   readonly #open = new Set<ServerResponse>();
+  readonly #graceMs: number;
   #requests = 0;
   #draining = false;
   #stopping = false;
-  #idle: (() => void) | null = null;
+  #settled: (() => void) | null = null;
 
   private constructor(handler: RequestListener, options: HttpServerOptions) {
     super('HttpServer', { closeTimeoutMs: options.closeTimeoutMs ?? 10_000 });
+    this.#graceMs = options.firstRequestGraceMs ?? 1000;
     this.server = createServer(
       {
         requestTimeout: options.requestTimeoutMs ?? 60_000,
@@ -59,6 +74,7 @@ export class HttpServer extends Resource {
     );
     // Before the handler's listener: the header is set before any response is written.
     this.server.prependListener('request', this.#onRequest);
+    this.server.on('connection', this.#onConnection);
   }
 
   static async listen(handler: RequestListener, options: HttpServerOptions): Promise<HttpServer> {
@@ -67,11 +83,14 @@ export class HttpServer extends Resource {
       http.server.listen(options.port, options.host);
       await once(http.server, 'listening');
     } catch (error) {
-      http.server.off('request', http.#onRequest);
+      http.#unlisten();
       throw new ServiceError(
         'ORG_SERVICE_LISTEN_FAILED',
         `cannot listen on ${options.host}:${options.port}`,
-        { cause: error, details: { host: options.host, port: options.port } },
+        {
+          cause: error,
+          details: { host: options.host, port: options.port },
+        },
       );
     }
     return http;
@@ -101,13 +120,18 @@ export class HttpServer extends Resource {
   }
 
   stats(): HttpServerStats {
-    return { inFlight: this.#inFlight, requests: this.#requests, draining: this.#draining };
+    return {
+      inFlight: this.#open.size,
+      requests: this.#requests,
+      connections: this.#connections.size,
+      draining: this.#draining,
+    };
   }
 
   /**
    * Marks the server draining (readiness fails; responses carry Connection: close) and keeps
    * serving for `ms`, so the load balancer notices and stops sending. Resolves early when `signal`
-   * aborts. Idempotent in effect: a second call only waits again.
+   * aborts.
    */
   async drain(ms: number, signal?: AbortSignal): Promise<void> {
     this.#markDraining();
@@ -121,46 +145,81 @@ export class HttpServer extends Resource {
     for (const res of this.#open) if (!res.headersSent) res.setHeader('connection', 'close');
   }
 
-  #track(res: ServerResponse): void {
-    this.#inFlight++;
-    this.#requests++;
-    this.#open.add(res);
-    if (this.#draining) res.setHeader('connection', 'close');
-    res.once('close', () => this.#onResponseClose(res));
+  #connected(socket: Socket): void {
+    const connection: Connection = { active: 0, served: 0 };
+    this.#connections.set(socket, connection);
+    socket.once('close', () => {
+      this.#connections.delete(socket);
+      this.#check();
+    });
   }
 
-  #untrack(res: ServerResponse): void {
-    this.#inFlight--;
-    this.#open.delete(res);
-    if (this.#stopping) {
-      this.server.closeIdleConnections();
-      if (this.#inFlight === 0) this.#idle?.();
-    }
+  #track(req: IncomingMessage, res: ServerResponse): void {
+    this.#requests++;
+    this.#open.add(res);
+    const connection = this.#connections.get(req.socket);
+    if (connection) connection.active++;
+    if (this.#draining) res.setHeader('connection', 'close');
+    res.once('close', () => {
+      this.#open.delete(res);
+      if (connection) {
+        connection.active--;
+        connection.served++;
+        if (this.#stopping && connection.active === 0) req.socket.end();
+      }
+      this.#check();
+    });
+  }
+
+  /** Closes a connection that sends no request within the grace period (it is ended after its response otherwise). */
+  #closeUnused(socket: Socket, connection: Connection, signal: AbortSignal): void {
+    sleep(this.#graceMs, signal).then(
+      () => {
+        if (connection.served === 0 && connection.active === 0) socket.end();
+      },
+      () => {},
+    );
+  }
+
+  #check(): void {
+    if (this.#stopping && this.#connections.size === 0) this.#settled?.();
+  }
+
+  #unlisten(): void {
+    this.server.off('request', this.#onRequest);
+    this.server.off('connection', this.#onConnection);
   }
 
   protected override async onClose(signal: AbortSignal): Promise<void> {
     this.#markDraining();
     this.#stopping = true;
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    this.server.closeIdleConnections();
-    // At the deadline: cut what is left, and stop waiting for it.
+    // Stop accepting, without http.Server#close(), which resets connections whose first request is still on its way.
+    NetServer.prototype.close.call(this.server);
+    // Ends the grace waits of unused connections once close() is done.
+    const grace = new AbortController();
+    for (const [socket, connection] of this.#connections) {
+      if (connection.active > 0) continue;
+      if (connection.served > 0) socket.end();
+      else this.#closeUnused(socket, connection, grace.signal);
+    }
     const cut = () => {
-      this.server.closeAllConnections();
-      this.#idle?.();
+      for (const socket of this.#connections.keys()) socket.destroy();
+      this.#settled?.();
     };
     signal.addEventListener('abort', cut, { once: true });
     try {
-      if (this.#inFlight > 0 && !signal.aborted) {
+      if (this.#connections.size > 0 && !signal.aborted) {
         await new Promise<void>((resolve) => {
-          this.#idle = resolve;
+          this.#settled = resolve;
         });
       }
-      this.server.closeIdleConnections();
-      await closed;
     } finally {
-      this.#idle = null;
+      this.#settled = null;
+      grace.abort();
       signal.removeEventListener('abort', cut);
-      this.server.off('request', this.#onRequest);
+      this.#unlisten();
+      // Now only clears http.Server's own connection-checking timer: no connection is left.
+      this.server.close();
     }
   }
 }
