@@ -1,4 +1,3 @@
-import { createDatabase } from '@org/shared-database';
 import type { Knex } from 'knex';
 import { type ConfigSpecs, type Env, helpText, type LoadedConfig, loadConfig } from './config.js';
 import { ServiceError } from './errors.js';
@@ -164,6 +163,7 @@ export function runServiceCli<S extends ConfigSpecs = Record<never, never>>(
           );
           return CLI_EXIT.config;
         }
+        const { createDatabase } = await import('@org/shared-database');
         const database = createDatabase({
           primary: url,
           pool: { max: 1 },

@@ -4,11 +4,14 @@
  * the same specs for `--help`.
  */
 
-import { redactUrl as redact } from '@org/shared-database';
+import { defaultRedactor } from '@org/shared-lifecycle';
 import { bool, cleanEnv, EnvError, makeValidator, num, port, str, url, type ValidatorSpec } from 'envalid';
 import { ServiceError } from './errors.js';
 
 export { bool, num, port, str, url };
+
+/** A value as it may appear in a problem: credentials inside it replaced. */
+const redact = (value: string) => defaultRedactor.string(value);
 
 export type ConfigSpecs = Record<string, ValidatorSpec<unknown>>;
 export type Env = Record<string, string | undefined>;

@@ -2,7 +2,15 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { type ErrorReporter, Resource, report, stderrReporter, withDeadline } from '@org/shared-lifecycle';
+import {
+  aborted,
+  type CloseContext,
+  createCloseContext,
+  type ErrorReporter,
+  Resource,
+  report,
+  stderrReporter,
+} from '@org/shared-lifecycle';
 import { ServiceError } from './errors.js';
 
 export interface EmbeddedPostgresOptions {
@@ -69,7 +77,7 @@ export class EmbeddedPostgres extends Resource {
   readonly #onExit: (code: number | null, signal: NodeJS.Signals | null) => void;
 
   private constructor(child: ChildProcess, conn: string, maxConnections: number, onError: ErrorReporter) {
-    super('EmbeddedPostgres', { closeTimeoutMs: 5_000 });
+    super('EmbeddedPostgres', { closeTimeoutMs: 5_000, onError });
     this.#child = child;
     this.maxConnections = maxConnections;
     this.url = `postgres://postgres@${conn}/postgres?sslmode=disable`;
@@ -115,7 +123,16 @@ export class EmbeddedPostgres extends Resource {
         );
         child.once('error', reject);
       });
-      const conn = await withDeadline(ready, options.startTimeoutMs ?? 60_000, 'embedded PostgreSQL start');
+      // Observed by the race below; a late rejection (the child exiting after the deadline) is not unhandled.
+      ready.catch(() => {});
+      const startTimeoutMs = options.startTimeoutMs ?? 60_000;
+      using deadline = createCloseContext({ timeoutMs: startTimeoutMs });
+      const conn = await Promise.race([
+        ready,
+        aborted(deadline.signal).then(() => {
+          throw new Error(`not ready within ${startTimeoutMs} ms`);
+        }),
+      ]);
       child.removeAllListeners('message');
       child.removeAllListeners('error');
       child.removeAllListeners('exit');
@@ -147,7 +164,8 @@ export class EmbeddedPostgres extends Resource {
   }
 
   /** Close the clients (the service's pool) first: the child cuts open connections when it stops. */
-  protected override async onClose(signal: AbortSignal): Promise<void> {
+  protected override async onClose(ctx: CloseContext): Promise<void> {
+    const signal = ctx.signal;
     const child = this.#child;
     child.off('exit', this.#onExit);
     if (child.exitCode !== null || child.signalCode !== null) return;

@@ -7,7 +7,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import { type AddressInfo, Server as NetServer, type Socket } from 'node:net';
-import { Resource, sleep } from '@org/shared-lifecycle';
+import { type CloseContext, type ErrorReporter, Resource, sleep } from '@org/shared-lifecycle';
 import { ServiceError } from './errors.js';
 
 export interface HttpServerOptions {
@@ -24,6 +24,8 @@ export interface HttpServerOptions {
    * first request before it is closed. Default 1000 ms.
    */
   firstRequestGraceMs?: number;
+  /** Where a close past its deadline is reported. Default: one line on stderr. */
+  onError?: ErrorReporter;
 }
 
 export interface HttpServerStats {
@@ -62,7 +64,10 @@ export class HttpServer extends Resource {
   #settled: (() => void) | null = null;
 
   private constructor(handler: RequestListener, options: HttpServerOptions) {
-    super('HttpServer', { closeTimeoutMs: options.closeTimeoutMs ?? 10_000 });
+    super('HttpServer', {
+      closeTimeoutMs: options.closeTimeoutMs ?? 10_000,
+      ...(options.onError ? { onError: options.onError } : {}),
+    });
     this.#graceMs = options.firstRequestGraceMs ?? 1000;
     this.server = createServer(
       {
@@ -165,7 +170,9 @@ export class HttpServer extends Resource {
       if (connection) {
         connection.active--;
         connection.served++;
-        if (this.#stopping && connection.active === 0) req.socket.end();
+        // A keep-alive connection must not take another request now: one that arrives after this is
+        // never read (the client sees a reset and may retry it), rather than run with its answer lost.
+        if (this.#stopping && connection.active === 0) req.socket.destroy();
       }
       this.#check();
     });
@@ -175,7 +182,7 @@ export class HttpServer extends Resource {
   #closeUnused(socket: Socket, connection: Connection, signal: AbortSignal): void {
     sleep(this.#graceMs, signal).then(
       () => {
-        if (connection.served === 0 && connection.active === 0) socket.end();
+        if (connection.served === 0 && connection.active === 0) socket.destroy();
       },
       () => {},
     );
@@ -190,7 +197,8 @@ export class HttpServer extends Resource {
     this.server.off('connection', this.#onConnection);
   }
 
-  protected override async onClose(signal: AbortSignal): Promise<void> {
+  protected override async onClose(ctx: CloseContext): Promise<void> {
+    const signal = ctx.signal;
     this.#markDraining();
     this.#stopping = true;
     // Stop accepting, without http.Server#close(), which resets connections whose first request is still on its way.
@@ -199,7 +207,9 @@ export class HttpServer extends Resource {
     const grace = new AbortController();
     for (const [socket, connection] of this.#connections) {
       if (connection.active > 0) continue;
-      if (connection.served > 0) socket.end();
+      // Idle keep-alive connections go now (destroyed: a request racing in is never run); an unused one
+      // (accepted just before the stop) gets a moment for its first request.
+      if (connection.served > 0) socket.destroy();
       else this.#closeUnused(socket, connection, grace.signal);
     }
     const cut = () => {

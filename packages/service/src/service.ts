@@ -1,8 +1,11 @@
 import type { RequestListener } from 'node:http';
-import { createDatabase, type Database, type DatabaseOptions, redactUrl } from '@org/shared-database';
+import type { Database, DatabaseOptions } from '@org/shared-database';
 import {
   type Closeable,
+  type CloseContext,
+  defaultRedactor,
   type ErrorReporter,
+  optionChecks,
   report,
   ShutdownCoordinator,
   type ShutdownResult,
@@ -67,21 +70,29 @@ export interface ServiceOptions<S extends ConfigSpecs = Record<never, never>> {
   logStream?: NodeJS.WritableStream;
 }
 
+const check = optionChecks(
+  (message, details) => new ServiceError('ORG_SERVICE_INVALID_OPTION', message, { details }),
+);
+
 function checkOptions(options: ServiceOptions<ConfigSpecs>): void {
-  const invalid = (option: string, expected: string) =>
-    new ServiceError('ORG_SERVICE_INVALID_OPTION', `${option} must be ${expected}`, { details: { option } });
-  if (options === null || typeof options !== 'object') throw invalid('options', 'an object');
-  if (typeof options.name !== 'string' || !/^[a-z0-9][a-z0-9._-]*$/i.test(options.name))
-    throw invalid('name', 'a service name ([A-Za-z0-9._-], not empty)');
-  if (typeof options.version !== 'string' || options.version === '')
-    throw invalid('version', 'a non-empty string');
-  if (options.http !== undefined && options.http !== 'express' && options.http !== 'node')
-    throw invalid('http', "'express' or 'node'");
-  if (
-    options.port !== undefined &&
-    !(Number.isInteger(options.port) && options.port >= 0 && options.port <= 65535)
-  )
-    throw invalid('port', 'an integer in [0, 65535]');
+  if (options === null || typeof options !== 'object')
+    throw new ServiceError('ORG_SERVICE_INVALID_OPTION', 'options must be an object', {
+      details: { option: 'options' },
+    });
+  const name = check.string('name', options.name);
+  if (!/^[a-z0-9][a-z0-9._-]*$/i.test(name))
+    throw new ServiceError(
+      'ORG_SERVICE_INVALID_OPTION',
+      `name must be a service name ([A-Za-z0-9._-]), got "${name}"`,
+      {
+        details: { option: 'name', value: name },
+      },
+    );
+  check.string('version', options.version);
+  check.oneOf('http', options.http, ['express', 'node'] as const, 'express');
+  if (options.port !== undefined) check.number('port', options.port, { min: 0, max: 65535, integer: true });
+  check.boolean('signals', options.signals, true);
+  if (options.exit !== undefined) check.fn('exit', options.exit);
 }
 
 /**
@@ -129,7 +140,6 @@ export class Service<C extends ServiceConfig = ServiceConfig> {
       env,
       ...(config.ELASTICSEARCH_URL ? { elasticsearch: { node: config.ELASTICSEARCH_URL } } : {}),
       ...(options.logStream ? { console: { stream: options.logStream } } : {}),
-      shutdownTimeoutMs: Math.max(100, config.SHUTDOWN_TIMEOUT_MS - 500),
     });
     const logger = this.logger;
     this.reportError = (error, context) =>
@@ -139,8 +149,8 @@ export class Service<C extends ServiceConfig = ServiceConfig> {
       totalTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
       log: (message, fields) => logger.info(message, fields),
       onError: this.reportError,
-      // The logger closes last (flushing Elasticsearch), after the shutdown's own lines.
-      finally: () => logger.shutdown(),
+      // The logger closes last (flushing Elasticsearch), after the shutdown's own lines, within what is left.
+      finally: (_result, ctx) => logger.shutdown(ctx),
       ...(options.exit ? { exit: options.exit } : {}),
     });
     this.metrics = createMetrics({ defaultLabels: { service: options.name }, onError: this.reportError });
@@ -207,7 +217,11 @@ export class Service<C extends ServiceConfig = ServiceConfig> {
    * in reverse order of registration, after HTTP has drained and before the memory guard, metrics
    * and database. Returns a function that unregisters it.
    */
-  register(name: string, part: Closeable | (() => Promise<void> | void), options?: { timeoutMs?: number }) {
+  register(
+    name: string,
+    part: Closeable | ((ctx: CloseContext) => Promise<void> | void),
+    options?: { timeoutMs?: number },
+  ) {
     return this.#coordinator.register(name, part, options);
   }
 
@@ -227,16 +241,17 @@ export class Service<C extends ServiceConfig = ServiceConfig> {
       port: config.PORT,
       host: config.HOST,
       closeTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+      onError: this.reportError,
     });
     this.#http = http;
     this.metrics.collectStats('http_server', () => http.stats(), { counters: ['requests'] });
-    const budget = Math.max(100, Math.floor((config.SHUTDOWN_TIMEOUT_MS - this.#drainMs) / 2));
-    // Closed first (registered last): drain, then stop accepting and finish what is in flight.
-    this.#coordinator.register('http', http, { timeoutMs: budget });
+    // Closed first (registered last): drain (readiness fails, still serving), then stop accepting and
+    // finish what is in flight with half of the time left; the other half is for the parts after it.
+    this.#coordinator.register('http', (ctx: CloseContext) => http.close(ctx.share(0.5)));
     const drainMs = this.#drainMs;
-    this.#coordinator.register('drain', () => {
+    this.#coordinator.register('drain', (ctx: CloseContext) => {
       this.logger.info('draining: readiness fails, still serving', { drainMs });
-      return http.drain(drainMs);
+      return http.drain(drainMs, ctx.signal);
     });
     if (this.#signals) this.#coordinator.install();
     this.logger.info(`${this.name} listening on ${http.url}`, {
@@ -298,6 +313,8 @@ export class Service<C extends ServiceConfig = ServiceConfig> {
       this.metrics.collectStats('embedded_pg', () => embedded.stats());
     }
     const replicas = this.#embedded ? [] : (config.DATABASE_REPLICA_URLS ?? []);
+    // Loaded only by a service with a database (knex and pg are about 13 MB of RSS).
+    const { createDatabase } = await import('@org/shared-database');
     const database = createDatabase({
       ...databaseOptions,
       primary,
@@ -309,7 +326,9 @@ export class Service<C extends ServiceConfig = ServiceConfig> {
     this.#database = database;
     this.#coordinator.register('database', database);
     collectDatabaseStats(this.metrics, database);
-    this.logger.info('database', { db: { primary: redactUrl(primary), replicas: replicas.length, poolMax } });
+    this.logger.info('database', {
+      db: { primary: defaultRedactor.url(primary), replicas: replicas.length, poolMax },
+    });
     if ((config.MIGRATE_ON_START ?? true) && migrations) {
       this.logger.info('migrations', { applied: await migrations.migrate(database.primary) });
     }

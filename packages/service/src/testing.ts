@@ -47,18 +47,6 @@ export async function sql<T = Record<string, unknown>>(
   }
 }
 
-export async function until(
-  check: () => Promise<boolean> | boolean,
-  timeoutMs = 10_000,
-  what = 'condition',
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 /** A stream that keeps the service's console log lines (for `logStream`), parsed when JSON. */
 export function logCollector(): { stream: Writable; lines: string[]; entries(): Record<string, unknown>[] } {
   const lines: string[] = [];

@@ -8,9 +8,10 @@ import { spawn } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import { setTimeout as wait } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { waitFor } from '@org/shared-lifecycle/testing';
 import { describe, expect, it } from 'vitest';
 import { createService } from '../src/index.js';
-import { logCollector, until } from '../src/testing.js';
+import { logCollector } from '../src/testing.js';
 
 interface Outcome {
   startedAt: number;
@@ -68,7 +69,10 @@ async function drainScenario(drainMs: number, expectedDrainMs: number) {
   const exited = new Promise<{ code: number | null; at: number }>((resolve) =>
     child.once('exit', (code) => resolve({ code, at: performance.now() })),
   );
-  await until(() => /listening on (http:\/\/[\d.:]+)/.test(out), 30_000, 'the service to listen');
+  await waitFor(() => /listening on (http:\/\/[\d.:]+)/.test(out), {
+    timeoutMs: 30_000,
+    what: 'the service to listen',
+  });
   const url = /listening on (http:\/\/[\d.:]+)/.exec(out)?.[1] as string;
 
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
@@ -90,7 +94,7 @@ async function drainScenario(drainMs: number, expectedDrainMs: number) {
     }
   })();
 
-  await until(() => outcomes.length >= 200, 10_000, 'the load to be under way');
+  await waitFor(() => outcomes.length >= 200, { timeoutMs: 10_000, what: 'the load to be under way' });
   const signalledAt = performance.now();
   child.kill('SIGTERM');
   const drainEnd = signalledAt + expectedDrainMs;
@@ -170,7 +174,7 @@ describe('shutdown under a looping keep-alive client', () => {
     const url = await service.listen();
     const agent = new Agent({ keepAlive: true });
     const inFlight = get(agent, `${url}/slow`);
-    await until(() => arrived, 5000, 'the request to arrive');
+    await waitFor(() => arrived, { timeoutMs: 5000, what: 'the request to arrive' });
     const closing = service.close();
     await wait(100);
     // Stopped accepting at once …

@@ -1,10 +1,9 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { activeResources, resourcesAddedSince } from '@org/shared-lifecycle/testing';
+import { activeResources, resourcesAddedSince, waitFor } from '@org/shared-lifecycle/testing';
 import knex from 'knex';
 import { describe, expect, it } from 'vitest';
 import { EmbeddedPostgres } from '../src/index.js';
-import { until } from '../src/testing.js';
 
 const alive = (pid: number) => {
   try {
@@ -16,7 +15,9 @@ const alive = (pid: number) => {
 };
 
 describe('EmbeddedPostgres (PGlite in a child process, over the wire protocol)', () => {
-  it('runs migrations, parameterised queries and concurrent transactions through pg on one connection, and closes cleanly', async () => {
+  it('runs migrations, parameterised queries and concurrent transactions through pg on one connection, and closes cleanly', {
+    timeout: 180_000,
+  }, async () => {
     const before = activeResources();
     const pg = await EmbeddedPostgres.start();
     const db = knex({ client: 'pg', connection: pg.url, pool: { min: 0, max: 1 } });
@@ -49,7 +50,9 @@ describe('EmbeddedPostgres (PGlite in a child process, over the wire protocol)',
     }
     expect(pg.stats()).toMatchObject({ running: false, rssBytes: null });
     expect(alive(pg.pid as number)).toBe(false);
-    await until(() => Object.keys(resourcesAddedSince(before)).length === 0, 2000).catch(() => {});
+    await waitFor(() => Object.keys(resourcesAddedSince(before)).length === 0, { timeoutMs: 2000 }).catch(
+      () => {},
+    );
     expect(resourcesAddedSince(before)).toEqual({});
   });
 
@@ -67,10 +70,10 @@ describe('EmbeddedPostgres (PGlite in a child process, over the wire protocol)',
     });
     let out = '';
     parent.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    await until(() => /pid=\d+/.test(out), 60_000, 'the embedded database to start');
+    await waitFor(() => /pid=\d+/.test(out), { timeoutMs: 150_000, what: 'the embedded database to start' });
     const pid = Number(/pid=(\d+)/.exec(out)?.[1]);
     expect(alive(pid)).toBe(true);
     parent.kill('SIGKILL');
-    await until(() => !alive(pid), 10_000, 'the orphaned child to exit');
-  }, 90_000);
+    await waitFor(() => !alive(pid), { timeoutMs: 10_000, what: 'the orphaned child to exit' });
+  }, 180_000);
 });

@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { activeResources, resourcesAddedSince } from '@org/shared-lifecycle/testing';
+import { activeResources, resourcesAddedSince, waitFor } from '@org/shared-lifecycle/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { codeMigrations, createService } from '../src/index.js';
-import { harnessDatabase, logCollector, sql, until } from '../src/testing.js';
+import { harnessDatabase, logCollector, sql } from '../src/testing.js';
 
 let databaseUrl: string;
 beforeAll(async () => {
@@ -79,7 +79,10 @@ describe('createService, the Express form, with a database', () => {
       expect(execFileSync('promtool', ['check', 'metrics'], { input: metrics, encoding: 'utf8' })).toBe('');
 
       // The service's own lines go through the same logger (ECS JSON, service name and version).
-      await until(() => logs.entries().some((e) => e.message === 'greeted'), 2000, 'the log line');
+      await waitFor(() => logs.entries().some((e) => e.message === 'greeted'), {
+        timeoutMs: 2000,
+        what: 'the log line',
+      });
       const line = logs.entries().find((e) => e.message === 'greeted') as Record<string, unknown>;
       expect(line).toMatchObject({
         service: { name: 'greetings', version: '1.2.3', environment: 'development' },
@@ -88,7 +91,9 @@ describe('createService, the Express form, with a database', () => {
       const result = await service.close();
       expect(result.steps.filter((s) => !s.ok)).toEqual([]);
     }
-    await until(() => Object.keys(resourcesAddedSince(before)).length === 0, 5000).catch(() => {});
+    await waitFor(() => Object.keys(resourcesAddedSince(before)).length === 0, { timeoutMs: 5000 }).catch(
+      () => {},
+    );
     expect(resourcesAddedSince(before)).toEqual({});
   });
 });
@@ -134,11 +139,16 @@ describe('createService, the node:http form, without a database', () => {
       expect(health.status).toBe(200);
       expect(((await health.json()) as { checks: object }).checks).toHaveProperty('shutdown');
       expect((await fetch(`${url}/metrics`)).status).toBe(200);
-      await until(() => logs.entries().some((e) => e.message === 'handler exploded'), 2000, 'the error line');
+      await waitFor(() => logs.entries().some((e) => e.message === 'handler exploded'), {
+        timeoutMs: 2000,
+        what: 'the error line',
+      });
     } finally {
       await service2.close();
     }
-    await until(() => Object.keys(resourcesAddedSince(before)).length === 0, 5000).catch(() => {});
+    await waitFor(() => Object.keys(resourcesAddedSince(before)).length === 0, { timeoutMs: 5000 }).catch(
+      () => {},
+    );
     expect(resourcesAddedSince(before)).toEqual({});
   });
 });

@@ -62,13 +62,13 @@ export async function startEventsIngest(options: StartOptions = {}): Promise<Run
       flushIntervalMs: config.WRITER_FLUSH_INTERVAL_MS,
       // The ingestor refuses batches past WRITER_MAX_QUEUE; the writer's own cap is a safety net above it.
       maxItems: config.WRITER_MAX_QUEUE + config.MAX_EVENTS_PER_BATCH,
-      closeTimeoutMs: Math.max(100, config.SHUTDOWN_TIMEOUT_MS - 1_000),
       onError: reportError,
     });
     const ingestor = new Ingestor(writer, database.primary, config.WRITER_MAX_QUEUE);
-    service.register('batch-writer', async () => {
+    service.register('batch-writer', async (ctx) => {
       ingestor.stopAccepting();
-      await writer.close({ timeoutMs: Math.max(100, config.SHUTDOWN_TIMEOUT_MS - 1_500) });
+      // The final flush, within what is left of the shutdown.
+      await writer.close(ctx);
       const s = writer.stats();
       service.logger.info('batch writer flushed', { written: s.written, dropped: s.dropped });
     });

@@ -1,7 +1,12 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { activeResources, resourcesAddedSince, undocumentedCodes } from '@org/shared-lifecycle/testing';
-import { type HarnessUrls, harnessDatabase, logCollector, sql, until } from '@org/shared-service/testing';
+import {
+  activeResources,
+  resourcesAddedSince,
+  undocumentedCodes,
+  waitFor,
+} from '@org/shared-lifecycle/testing';
+import { type HarnessUrls, harnessDatabase, logCollector, sql } from '@org/shared-service/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INGEST_ERROR_CODES } from '../src/errors.js';
 import { type RunningEventsIngest, startEventsIngest } from '../src/service.js';
@@ -55,7 +60,9 @@ describe('events-ingest against the PostgreSQL harness', () => {
   });
   afterAll(async () => {
     expect((await svc.close()).code).toBe(0);
-    await until(() => Object.keys(resourcesAddedSince(before)).length === 0, 5000).catch(() => {});
+    await waitFor(() => Object.keys(resourcesAddedSince(before)).length === 0, { timeoutMs: 5000 }).catch(
+      () => {},
+    );
     expect(resourcesAddedSince(before)).toEqual({});
   });
 
@@ -83,13 +90,12 @@ describe('events-ingest against the PostgreSQL harness', () => {
       }),
     );
     expect(accepted).toBe(total);
-    await until(
+    await waitFor(
       async () =>
         (
           await sql(urls.primary, "select count(*)::int as n from ingest_events where event_id like 'bulk-%'")
         )[0]?.n === total,
-      20_000,
-      'all events written',
+      { timeoutMs: 20_000, what: 'all events written' },
     );
     const [row] = await sql<{ n: number; d: number }>(
       urls.primary,
@@ -191,7 +197,10 @@ describe('SIGTERM during load', () => {
     const exited = new Promise<{ code: number | null; at: number }>((resolve) =>
       child.once('exit', (code) => resolve({ code, at: Date.now() })),
     );
-    await until(() => /listening on (http:\/\/[\d.:]+)/.test(out), 15_000, 'the service to listen');
+    await waitFor(() => /listening on (http:\/\/[\d.:]+)/.test(out), {
+      timeoutMs: 15_000,
+      what: 'the service to listen',
+    });
     const url = /listening on (http:\/\/[\d.:]+)/.exec(out)?.[1] as string;
 
     let accepted = 0;
@@ -212,7 +221,7 @@ describe('SIGTERM during load', () => {
         }
       }),
     );
-    await until(() => accepted >= 5000, 15_000, 'load to be under way');
+    await waitFor(() => accepted >= 5000, { timeoutMs: 15_000, what: 'load to be under way' });
     const signalledAt = Date.now();
     child.kill('SIGTERM');
     const { code, at } = await exited;

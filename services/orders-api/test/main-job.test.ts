@@ -20,7 +20,8 @@ describe('main job on embedded defaults', () => {
       out += d.toString();
     });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    const deadline = Date.now() + 30_000;
+    // PGlite's first start (WASM compile, initdb) takes 5–10 s on an idle box, much longer on a busy one.
+    const deadline = Date.now() + 120_000;
     while (!/listening on (http:\/\/[\d.:]+)/.test(out) && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 50));
     const url = /listening on (http:\/\/[\d.:]+)/.exec(out)?.[1];
@@ -37,7 +38,7 @@ describe('main job on embedded defaults', () => {
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(out).toContain('"shutdown finished"');
-  }, 60_000);
+  }, 180_000);
 
   it('--help lists every variable with its default; bad config lists every problem and exits 78', async () => {
     const main = new URL('../dist/main.js', import.meta.url).pathname;
