@@ -135,11 +135,16 @@ export function configError(problems: readonly ConfigProblem[]): ServiceError {
 }
 
 /**
- * Validates `env` against `specs`. Throws ORG_SERVICE_CONFIG_INVALID whose message lists every
- * problem, one per line, and whose details.problems holds them as { name, problem }.
+ * Validates `env` against `specs` (an empty variable counts as unset). Throws
+ * ORG_SERVICE_CONFIG_INVALID whose message lists every problem, one per line, and whose
+ * details.problems holds them as { name, problem }.
  */
 export function loadConfig<S extends ConfigSpecs>(specs: S, env: Env = process.env): LoadedConfig<S> {
-  const cleaned = cleanEnv(env, specs, {
+  // An empty variable (VAR= in a compose file or a .env) is an unset one: its default applies.
+  const input: Env = {};
+  for (const key of Object.keys(specs)) if (env[key] !== undefined && env[key] !== '') input[key] = env[key];
+  if (env.NODE_ENV !== undefined) input.NODE_ENV = env.NODE_ENV;
+  const cleaned = cleanEnv(input, specs, {
     reporter: ({ errors }) => {
       const problems = Object.entries(errors as Record<string, Error | undefined>)
         .filter((entry): entry is [string, Error] => entry[1] !== undefined)

@@ -49,6 +49,17 @@ describe('config', () => {
     expect(JSON.stringify(problems) + (error as Error).message).not.toContain('hunter2');
   });
 
+  it('takes an empty variable (VAR= in a compose file) as unset', () => {
+    const config = loadServiceConfig({ database: true }, {
+      ELASTICSEARCH_URL: '',
+      SHUTDOWN_DRAIN_MS: '',
+      MEMORY_GUARD_MAX_HEAP_RATIO: '',
+      DATABASE_URL: '',
+      PORT: '',
+    });
+    expect(config).toMatchObject({ ELASTICSEARCH_URL: undefined, SHUTDOWN_DRAIN_MS: undefined, PORT: 3000 });
+  });
+
   it('applies defaults and prints them in --help; exits 78 on bad config, 2 on a bad command', async () => {
     expect(loadConfig(specs, { NAME: 'x' })).toEqual({
       PORT: 3000,
