@@ -50,13 +50,16 @@ describe('config', () => {
   });
 
   it('takes an empty variable (VAR= in a compose file) as unset', () => {
-    const config = loadServiceConfig({ database: true }, {
-      ELASTICSEARCH_URL: '',
-      SHUTDOWN_DRAIN_MS: '',
-      MEMORY_GUARD_MAX_HEAP_RATIO: '',
-      DATABASE_URL: '',
-      PORT: '',
-    });
+    const config = loadServiceConfig(
+      { database: true },
+      {
+        ELASTICSEARCH_URL: '',
+        SHUTDOWN_DRAIN_MS: '',
+        MEMORY_GUARD_MAX_HEAP_RATIO: '',
+        DATABASE_URL: '',
+        PORT: '',
+      },
+    );
     expect(config).toMatchObject({ ELASTICSEARCH_URL: undefined, SHUTDOWN_DRAIN_MS: undefined, PORT: 3000 });
   });
 

@@ -178,7 +178,7 @@ describe('SIGTERM during load', () => {
     const child = spawn(process.execPath, [main], {
       env: {
         ...process.env,
-        NODE_OPTIONS: '--max-old-space-size=384',
+        NODE_OPTIONS: '--max-old-space-size=384 --max-semi-space-size=4',
         PORT: '0',
         DATABASE_URL: urls.primary,
         DATABASE_REPLICA_URLS: '',

@@ -8,7 +8,7 @@ describe('main job on embedded defaults', () => {
     const env: Record<string, string | undefined> = {
       ...process.env,
       PORT: '0',
-      NODE_OPTIONS: '--max-old-space-size=384',
+      NODE_OPTIONS: '--max-old-space-size=384 --max-semi-space-size=4',
     };
     for (const key of ['DATABASE_URL', 'DATABASE_REPLICA_URLS', 'ELASTICSEARCH_URL']) delete env[key];
     const child = spawn(process.execPath, [main], { env, stdio: ['ignore', 'pipe', 'pipe'] });
