@@ -2,7 +2,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import pg from 'pg';
+import { harnessDatabase } from '@org/shared-service/testing';
 
 const CLK_TCK = 100; // getconf CLK_TCK on Linux
 
@@ -57,27 +57,8 @@ export async function stopProcess(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-/** A database of its own on the harness primary (the replica follows), dropped first if it exists. */
-export async function benchDatabase(name: string): Promise<{ primary: string; replica: string }> {
-  const primary = process.env.DATABASE_URL;
-  const replica = process.env.DATABASE_REPLICA_URLS?.split(',')[0];
-  if (!primary || !replica)
-    throw new Error('the service benchmarks need the PostgreSQL harness (npm run bench starts it)');
-  const client = new pg.Client(primary);
-  await client.connect();
-  try {
-    await client.query(`drop database if exists ${name} with (force)`);
-    await client.query(`create database ${name}`);
-  } finally {
-    await client.end();
-  }
-  const swap = (url: string) => {
-    const u = new URL(url);
-    u.pathname = `/${name}`;
-    return u.toString();
-  };
-  return { primary: swap(primary), replica: swap(replica) };
-}
+/** A database of its own on the harness (primary and replica URLs), dropped first if it exists. */
+export const benchDatabase = harnessDatabase;
 
 export const median = (values: number[]): number => {
   const sorted = [...values].filter((v) => Number.isFinite(v)).sort((a, b) => a - b);

@@ -144,27 +144,10 @@ describe('the environment and its defaults', () => {
   });
 
   it('the CLI exits 78 with the message (EX_CONFIG), having started nothing', async () => {
-    let err = '';
     let started = false;
-    const code = await runServiceCli({
-      name: 'prod',
-      version: '1',
-      summary: 's',
-      start: async () => {
-        started = true;
-      },
-      migrate: async () => [],
-      argv: [],
-      env: { NODE_ENV: 'production', PORT: 'x' },
-      err: (t) => (err += t),
-    });
-    // A bad variable first (every one at once) …
-    expect(code).toBe(78);
-    expect(err).toContain('ORG_SERVICE_CONFIG_INVALID');
-    err = '';
-    // … then the production rule.
-    expect(
-      await runServiceCli({
+    const cli = async (env: Record<string, string>) => {
+      let err = '';
+      const code = await runServiceCli({
         name: 'prod',
         version: '1',
         summary: 's',
@@ -173,12 +156,20 @@ describe('the environment and its defaults', () => {
         },
         migrate: async () => [],
         argv: [],
-        env: { NODE_ENV: 'production' },
+        env,
         err: (t) => (err += t),
-      }),
-    ).toBe(78);
-    expect(err).toContain('ORG_SERVICE_DATABASE_REQUIRED');
-    expect(err).toContain('DATABASE_URL');
+      });
+      return { code, err };
+    };
+    // A bad variable first (every one at once) …
+    const bad = await cli({ NODE_ENV: 'production', PORT: 'x' });
+    expect(bad.code).toBe(78);
+    expect(bad.err).toContain('ORG_SERVICE_CONFIG_INVALID');
+    // … then the production rule.
+    const production = await cli({ NODE_ENV: 'production' });
+    expect(production.code).toBe(78);
+    expect(production.err).toContain('ORG_SERVICE_DATABASE_REQUIRED');
+    expect(production.err).toContain('DATABASE_URL');
     expect(started).toBe(false);
   });
 
