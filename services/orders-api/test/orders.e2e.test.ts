@@ -50,9 +50,12 @@ async function get(path: string) {
 
 beforeAll(async () => {
   urls = await harnessDatabase('orders_api_e2e');
-  // process.stderr is created on its first use (the Elasticsearch transport reports its outage there):
-  // a handle of the test process, not of the service, so it is part of the baseline.
+  // The process's stdio streams are created on first use: the Elasticsearch transport reports its outage
+  // on stderr, and importing the Elasticsearch client (now when the first transport needs it) opens
+  // stdin. Handles of the test process, once, not of the service: part of the baseline.
+  void process.stdout;
   void process.stderr;
+  void process.stdin;
   before = activeResources();
   api = await startOrdersApi({
     env: {
