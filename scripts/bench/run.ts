@@ -1,5 +1,5 @@
 /**
- * Root `npm run bench`: runs every workspace package's `npm run bench` one after another (never in
+ * Root `npm run bench`: runs every workspace package's and service's `npm run bench` one after another (never in
  * parallel: they would measure each other), collects the `{"type":"bench",...}` JSON lines they
  * print, and writes benchmarks/RESULTS.md (a table) and benchmarks/results.json with the machine,
  * the Node version and the date. Exit 1 when a package's bench fails or prints no result.
@@ -17,8 +17,9 @@ const { values } = parseArgs({
   options: { only: { type: 'string' }, out: { type: 'string', default: join(root, 'benchmarks') } },
 });
 
-const packages = readdirSync(join(root, 'packages'))
-  .map((dir) => join(root, 'packages', dir))
+// The packages' benchmarks, then the sample services' (services/benchmarks).
+const packages = ['packages', 'services']
+  .flatMap((parent) => readdirSync(join(root, parent)).map((dir) => join(root, parent, dir)))
   .filter((dir) => existsSync(join(dir, 'package.json')))
   .filter((dir) => Boolean(JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).scripts?.bench))
   .filter((dir) => !values.only || dir.endsWith(values.only));

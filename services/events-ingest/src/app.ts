@@ -17,7 +17,7 @@ const STATUS: Partial<Record<IngestErrorCode, number>> = {
 };
 
 /**
- * Adds POST /events, the 404 and the error handler to `app` (ServiceHost.app(): request logger,
+ * Adds POST /events, the 404 and the error handler to `app` (service.app of @org/shared-service: request logger,
  * /health, /metrics, /memory, memory guard and JSON body parser already mounted).
  */
 export function addEventRoutes(app: Express, options: AppOptions): Express {

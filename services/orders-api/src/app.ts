@@ -45,7 +45,7 @@ function ordersDb(database: DatabaseLike, context: object): OrdersDb {
 }
 
 /**
- * Adds the orders routes, the 404 and the error handler to `app` (ServiceHost.app(): request logger,
+ * Adds the orders routes, the 404 and the error handler to `app` (service.app of @org/shared-service: request logger,
  * /health, /metrics, /memory, memory guard and JSON body parser already mounted).
  */
 export function addOrderRoutes(app: Express, options: AppOptions): Express {

@@ -1,4 +1,4 @@
-/** Test helpers of the services (import from '@org/service-kit/testing'): a database of its own on the repo's PostgreSQL harness (primary + streaming replica). */
+/** Test helpers (import from '@org/shared-service/testing'): a database of its own on the repo's PostgreSQL harness (primary + streaming replica), raw SQL, waiting, and a log collector. */
 import { Writable } from 'node:stream';
 import pg from 'pg';
 
@@ -44,18 +44,6 @@ export async function sql<T = Record<string, unknown>>(
     return (await client.query(text, values)).rows as T[];
   } finally {
     await client.end();
-  }
-}
-
-export async function until(
-  check: () => Promise<boolean> | boolean,
-  timeoutMs = 10_000,
-  what = 'condition',
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
   }
 }
 

@@ -40,9 +40,9 @@ describe.each(['orders-api', 'events-ingest'])('%s deploy files', (service) => {
       expect(i.args.startsWith('[')).toBe(true);
   });
 
-  it('applies the heap limit of the "service" line of .node-options', () => {
-    expect(serviceHeap).toBe('--max-old-space-size=384');
-    expect(dockerfile.some((i) => i.op === 'ENV' && i.args.includes(`NODE_OPTIONS=${serviceHeap}`))).toBe(
+  it('applies the "service" line of .node-options (heap limit and young generation)', () => {
+    expect(serviceHeap).toBe('--max-old-space-size=384 --max-semi-space-size=4');
+    expect(dockerfile.some((i) => i.op === 'ENV' && i.args.includes(`NODE_OPTIONS="${serviceHeap}"`))).toBe(
       true,
     );
   });

@@ -1,42 +1,34 @@
 import { sleep } from '@org/shared-lifecycle';
 import { activeResources, resourcesAddedSince } from '@org/shared-lifecycle/testing';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { loadConfig, ServiceHost, serviceSpecs } from '../src/index.js';
+import { createService } from '../src/index.js';
 import { harnessDatabase, logCollector } from '../src/testing.js';
 
 let databaseUrl: string;
 beforeAll(async () => {
-  databaseUrl = (await harnessDatabase('kit_shutdown')).primary;
+  databaseUrl = (await harnessDatabase('service_shutdown')).primary;
 });
 
-/** A ServiceHost with signal handlers and a recorded exit; `parts` are the service's own steps. */
+/** A service with signal handlers and a recorded exit; `parts` are the service's own steps. */
 async function start(shutdownTimeoutMs: number, parts: Record<string, () => Promise<void>> = {}) {
   const logs = logCollector();
   const exits: number[] = [];
-  const config = loadConfig(serviceSpecs({ port: 0 }), {
-    DATABASE_URL: databaseUrl,
-    SHUTDOWN_TIMEOUT_MS: String(shutdownTimeoutMs),
+  const service = await createService({
+    name: 'shutdown-test',
+    version: '0.0.0',
+    database: true,
+    env: { PORT: '0', DATABASE_URL: databaseUrl, SHUTDOWN_TIMEOUT_MS: String(shutdownTimeoutMs) },
+    logStream: logs.stream,
+    exit: (code) => exits.push(code),
   });
-  const service = await ServiceHost.start(
-    {
-      name: 'kit-test',
-      version: '0.0.0',
-      config,
-      logStream: logs.stream,
-      installSignals: true,
-      exit: (code) => exits.push(code),
-    },
-    (host) => {
-      for (const [name, close] of Object.entries(parts)) host.coordinator.register(name, close);
-      return { app: host.app() };
-    },
-  );
+  for (const [name, close] of Object.entries(parts)) service.register(name, close);
+  await service.listen();
   const messages = () => logs.entries().map((e) => String(e.message));
   const closed = () => logs.entries().flatMap((e) => (e.message === 'closed' ? [String(e.step)] : []));
   return { service, exits, messages, closed, logs };
 }
 
-describe('ServiceHost shutdown (the lifecycle ShutdownCoordinator, installed)', () => {
+describe('shutdown (the lifecycle ShutdownCoordinator, installed by listen())', () => {
   it('on SIGTERM closes in reverse order (the memory guard through its close()), then the logger, exits 0, leaves nothing behind', async () => {
     const listeners = process.listenerCount('SIGTERM');
     const before = activeResources();
@@ -44,7 +36,7 @@ describe('ServiceHost shutdown (the lifecycle ShutdownCoordinator, installed)', 
     expect(process.listenerCount('SIGTERM')).toBe(listeners + 1);
     process.emit('SIGTERM', 'SIGTERM');
     await vi.waitFor(() => expect(exits).toEqual([0]), { timeout: 5000 });
-    expect(closed()).toEqual(['http', 'own-part', 'memory-guard', 'metrics', 'database']);
+    expect(closed()).toEqual(['drain', 'http', 'own-part', 'memory-guard', 'database', 'metrics']);
     expect(messages().at(-1)).toBe('shutdown finished');
     expect(process.listenerCount('SIGTERM')).toBe(listeners);
     await sleep(50);

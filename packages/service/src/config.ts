@@ -4,13 +4,17 @@
  * the same specs for `--help`.
  */
 
-import { redactUrl as redact } from '@org/shared-database';
+import { defaultRedactor } from '@org/shared-lifecycle';
 import { bool, cleanEnv, EnvError, makeValidator, num, port, str, url, type ValidatorSpec } from 'envalid';
 import { ServiceError } from './errors.js';
 
 export { bool, num, port, str, url };
 
+/** A value as it may appear in a problem: credentials inside it replaced. */
+const redact = (value: string) => defaultRedactor.string(value);
+
 export type ConfigSpecs = Record<string, ValidatorSpec<unknown>>;
+export type Env = Record<string, string | undefined>;
 
 /** An integer in [min, max]. */
 export function int(spec: {
@@ -33,6 +37,24 @@ export function int(spec: {
     : validator({ desc: spec.desc, default: spec.default });
 }
 
+/** An optional integer in [min, max]; '' or unset is undefined (the caller picks the default). */
+export function optionalInt(spec: {
+  desc: string;
+  min?: number;
+  max?: number;
+}): ValidatorSpec<number | undefined> {
+  const { min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER } = spec;
+  const validator = makeValidator<number | undefined>((input) => {
+    if (input.trim() === '') return undefined;
+    const value = Number(input.trim());
+    if (!Number.isInteger(value)) throw new EnvError(`expected an integer, got "${input}"`);
+    if (value < min || value > max)
+      throw new EnvError(`expected an integer in [${min}, ${max}], got ${value}`);
+    return value;
+  });
+  return validator({ desc: spec.desc, default: undefined });
+}
+
 /** A fraction in (0, 1]. */
 export const ratio = makeValidator<number>((input) => {
   const value = Number(input);
@@ -41,10 +63,10 @@ export const ratio = makeValidator<number>((input) => {
   return value;
 });
 
-/** An optional http(s):// or postgres(ql):// URL; '' counts as unset. */
+/** An optional http(s):// or postgres(ql):// URL; '' counts as unset. Secrets never appear in a problem. */
 export function optionalUrl(desc: string, protocols: readonly string[]): ValidatorSpec<string | undefined> {
   const validator = makeValidator<string | undefined>((input) => {
-    if (input.trim() === '') return '';
+    if (input.trim() === '') return undefined;
     let parsed: URL;
     try {
       parsed = new URL(input);
@@ -96,15 +118,33 @@ export type LoadedConfig<S extends ConfigSpecs> = {
   readonly [K in keyof S]: S[K] extends ValidatorSpec<infer U> ? U : never;
 };
 
+export interface ConfigProblem {
+  name: string;
+  problem: string;
+}
+
+/** The one error for a bad environment: every problem, one per line, and as details.problems. */
+export function configError(problems: readonly ConfigProblem[]): ServiceError {
+  return new ServiceError(
+    'ORG_SERVICE_CONFIG_INVALID',
+    `invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems
+      .map((p) => `  ${p.name}: ${p.problem}`)
+      .join('\n')}`,
+    { details: { problems } },
+  );
+}
+
 /**
- * Validates `env` against `specs`. Throws ORG_SERVICE_CONFIG_INVALID whose message lists every
- * problem, one per line, and whose details.problems holds them as { name, problem }.
+ * Validates `env` against `specs` (an empty variable counts as unset). Throws
+ * ORG_SERVICE_CONFIG_INVALID whose message lists every problem, one per line, and whose
+ * details.problems holds them as { name, problem }.
  */
-export function loadConfig<S extends ConfigSpecs>(
-  specs: S,
-  env: Record<string, string | undefined> = process.env,
-): LoadedConfig<S> {
-  const cleaned = cleanEnv(env, specs, {
+export function loadConfig<S extends ConfigSpecs>(specs: S, env: Env = process.env): LoadedConfig<S> {
+  // An empty variable (VAR= in a compose file or a .env) is an unset one: its default applies.
+  const input: Env = {};
+  for (const key of Object.keys(specs)) if (env[key] !== undefined && env[key] !== '') input[key] = env[key];
+  if (env.NODE_ENV !== undefined) input.NODE_ENV = env.NODE_ENV;
+  const cleaned = cleanEnv(input, specs, {
     reporter: ({ errors }) => {
       const problems = Object.entries(errors as Record<string, Error | undefined>)
         .filter((entry): entry is [string, Error] => entry[1] !== undefined)
@@ -113,14 +153,7 @@ export function loadConfig<S extends ConfigSpecs>(
           problem:
             error.name === 'EnvMissingError' ? `required: ${error.message || 'not set'}` : error.message,
         }));
-      if (problems.length === 0) return;
-      throw new ServiceError(
-        'ORG_SERVICE_CONFIG_INVALID',
-        `invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems
-          .map((p) => `  ${p.name}: ${p.problem}`)
-          .join('\n')}`,
-        { details: { problems } },
-      );
+      if (problems.length > 0) throw configError(problems);
     },
   });
   const result: Record<string, unknown> = {};
@@ -148,63 +181,3 @@ export function helpText(specs: ConfigSpecs): string {
   }
   return lines.join('\n');
 }
-
-const PG_PROTOCOLS = ['postgres:', 'postgresql:'];
-
-/**
- * The variables every service reads (HTTP, database, logs, guard, metrics, shutdown), with defaults.
- * A service spreads them into its own specs: `{ ...serviceSpecs({ port: 3000 }), PAGE_SIZE_MAX: … }`.
- */
-export function serviceSpecs(defaults: { port: number; replicasDesc?: string }) {
-  return {
-    PORT: int({ desc: 'HTTP port (0 picks a free one).', default: defaults.port, min: 0, max: 65535 }),
-    HOST: str({ desc: 'Interface to listen on (0.0.0.0 in containers).', default: '127.0.0.1' }),
-    DATABASE_URL: optionalUrl(
-      'Primary PostgreSQL. Unset: an embedded PGlite database is started.',
-      PG_PROTOCOLS,
-    ),
-    DATABASE_REPLICA_URLS: urlList(
-      defaults.replicasDesc ?? 'Comma-separated read replicas (reads go there while fresh).',
-      PG_PROTOCOLS,
-    ),
-    EMBEDDED_PG_DATA_DIR: str({
-      desc: 'Data directory of the embedded database; empty: in memory.',
-      default: '',
-    }),
-    DB_POOL_MAX: int({
-      desc: 'Most connections per PostgreSQL server (embedded: capped at 4).',
-      default: 10,
-      min: 1,
-      max: 100,
-    }),
-    MIGRATE_ON_START: bool({
-      desc: 'Run pending migrations at start-up (else run the "migrate" command).',
-      default: true,
-    }),
-    ELASTICSEARCH_URL: optionalUrl('Elasticsearch for logs (as well as the console); unset: console only.', [
-      'http:',
-      'https:',
-    ]),
-    LOG_LEVEL: str({
-      desc: 'Lowest level logged.',
-      choices: ['error', 'warn', 'info', 'http', 'verbose', 'debug'],
-      default: 'info',
-    }),
-    SERVICE_ENV: str({ desc: 'Environment name in logs and metrics.', default: 'development' }),
-    BODY_LIMIT: byteSize({ desc: 'Largest request body (e.g. 1mb, 512kb).', default: 1024 * 1024 }),
-    MEMORY_GUARD_MAX_HEAP_RATIO: ratio({
-      desc: 'Answer 503 to new requests while V8 heap used / heap limit is above this (sampled every second).',
-      default: 0.9,
-    }),
-    METRICS_TOKEN: str({ desc: 'Bearer token required on /metrics; empty: open.', default: '' }),
-    SHUTDOWN_TIMEOUT_MS: int({
-      desc: 'Deadline for the whole shutdown on SIGTERM/SIGINT.',
-      default: 10_000,
-      min: 100,
-      max: 120_000,
-    }),
-  };
-}
-
-/** What the kit reads of a service's configuration (the variables of serviceSpecs()). */
-export type ServiceConfig = LoadedConfig<ReturnType<typeof serviceSpecs>>;
