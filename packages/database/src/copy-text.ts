@@ -1,31 +1,3 @@
-/** The most bind parameters one PostgreSQL statement accepts (the protocol counts them in an Int16). */
-export const MAX_BIND_PARAMETERS = 65_535;
-
-/** Quotes an identifier; `schema.table` is quoted part by part. */
-export function quoteIdentifier(name: string): string {
-  return name
-    .split('.')
-    .map((part) => `"${part.replace(/"/g, '""')}"`)
-    .join('.');
-}
-
-/** `INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4), …` for `rows` rows. */
-export function insertStatement(table: string, columns: readonly string[], rows: number): string {
-  const parts: string[] = [];
-  let n = 1;
-  for (let r = 0; r < rows; r++) {
-    const row: string[] = [];
-    for (let c = 0; c < columns.length; c++) row.push(`$${n++}`);
-    parts.push(`(${row.join(',')})`);
-  }
-  return `INSERT INTO ${quoteIdentifier(table)} (${columns.map(quoteIdentifier).join(',')}) VALUES ${parts.join(',')}`;
-}
-
-/** Rows per INSERT so that rows × columns stays within the bind-parameter limit. */
-export function rowsPerStatement(columns: number, batchSize: number): number {
-  return Math.max(1, Math.min(batchSize, Math.floor(MAX_BIND_PARAMETERS / Math.max(1, columns))));
-}
-
 // Backslash, newline, carriage return and tab are the characters COPY's text format escapes.
 const COPY_SPECIAL = /[\\\n\r\t]/;
 const COPY_SPECIAL_ALL = /[\\\n\r\t]/g;
@@ -40,16 +12,48 @@ function escapeCopy(text: string): string {
   return COPY_SPECIAL.test(text) ? text.replace(COPY_SPECIAL_ALL, escapeChar) : text;
 }
 
+/** A row the encoder could not encode (an invalid Date, a BigInt or a cycle in JSON, …): which one and why. */
+export class EncodeError extends Error {
+  /** Position of the row in the rows given to encode(). */
+  readonly index: number;
+  readonly column: string;
+
+  constructor(index: number, column: string, cause: unknown) {
+    super(`row ${index}, column ${column}: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+    this.name = 'EncodeError';
+    this.index = index;
+    this.column = column;
+  }
+}
+
 /**
- * COPY text encoder of one writer: rows → one Buffer per batch. Output is byte for byte what
- * copyText() gives; it is only faster. `Date#toISOString()` was most of the encoding time (a runtime
- * call per value), so dates are formatted here from the epoch milliseconds, with the `YYYY-MM-DDT`
- * prefix kept per day and the last text kept per millisecond (rows written together share both).
+ * `YYYY-MM-DDT` of a day in the form PostgreSQL reads: toISOString()'s for years 1–9999; without the
+ * sign and padding of its extended years above (`10000-…`, PostgreSQL refuses `+010000-…`); and for
+ * year 0 and before the BC year (astronomical year 0 is 1 BC), which the caller suffixes with ` BC`.
+ */
+function dayPrefix(iso: string): { prefix: string; bc: boolean } {
+  const t = iso.indexOf('T') + 1;
+  if (iso[0] === '+') return { prefix: `${Number(iso.slice(1, 7))}${iso.slice(7, t)}`, bc: false };
+  if (iso[0] === '-') {
+    const year = String(1 + Number(iso.slice(1, 7))).padStart(4, '0');
+    return { prefix: `${year}${iso.slice(7, t)}`, bc: true };
+  }
+  if (iso.startsWith('0000-')) return { prefix: `0001${iso.slice(4, t)}`, bc: true };
+  return { prefix: iso.slice(0, t), bc: false };
+}
+
+/**
+ * COPY text encoder of one writer: rows → one Buffer per batch. `Date#toISOString()` was most of the
+ * encoding time (a runtime call per value), so dates are formatted here from the epoch milliseconds,
+ * with the `YYYY-MM-DDT` prefix kept per day and the last text kept per millisecond (rows written
+ * together share both). Dates of every year a JavaScript Date can hold are written as PostgreSQL reads
+ * them (see dayPrefix); for years 1–9999 the text is exactly toISOString()'s.
  */
 export class CopyEncoder<Row = Record<string, unknown>> {
   readonly columns: readonly (keyof Row & string)[];
   #day = Number.NaN;
   #dayPrefix = '';
+  #daySuffix = '';
   #lastMs = Number.NaN;
   #lastDate = '';
 
@@ -57,21 +61,27 @@ export class CopyEncoder<Row = Record<string, unknown>> {
     this.columns = [...columns];
   }
 
-  /** Rows start..end-1 as COPY text in UTF-8: tab-separated, one line each. */
+  /** Rows start..end-1 as COPY text in UTF-8: tab-separated, one line each. Throws EncodeError. */
   encode(rows: readonly Row[], start = 0, end = rows.length): Buffer {
     return Buffer.from(this.text(rows, start, end), 'utf8');
   }
 
-  /** Rows start..end-1 as COPY text. */
+  /** Rows start..end-1 as COPY text. Throws EncodeError naming the row (relative to `rows`) and column. */
   text(rows: readonly Row[], start = 0, end = rows.length): string {
     const { columns } = this;
     const last = columns.length - 1;
     if (last < 0) return '\n'.repeat(Math.max(0, end - start));
     let text = '';
-    for (let i = start; i < end; i++) {
-      const row = rows[i]!;
-      for (let c = 0; c < last; c++) text += `${this.value(row[columns[c]!])}\t`;
-      text += `${this.value(row[columns[last]!])}\n`;
+    let i = start;
+    let c = 0;
+    try {
+      for (; i < end; i++) {
+        const row = rows[i]!;
+        for (c = 0; c < last; c++) text += `${this.value(row[columns[c]!])}\t`;
+        text += `${this.value(row[columns[last]!])}\n`;
+      }
+    } catch (error) {
+      throw new EncodeError(i, columns[c] ?? '', error);
     }
     return text;
   }
@@ -117,14 +127,18 @@ export class CopyEncoder<Row = Record<string, unknown>> {
     }
   }
 
-  /** Same text as `date.toISOString()` (and the same RangeError for an invalid date). */
+  /**
+   * The date as PostgreSQL reads it: toISOString()'s text for years 1–9999 (and its RangeError for an
+   * invalid date), other years as dayPrefix() describes.
+   */
   date(date: Date): string {
     const ms = date.getTime();
     if (ms === this.#lastMs) return this.#lastDate;
     const day = Math.floor(ms / DAY_MS);
     if (day !== this.#day) {
-      const iso = date.toISOString(); // throws RangeError for an invalid date, as before
-      this.#dayPrefix = iso.slice(0, iso.indexOf('T') + 1);
+      const { prefix, bc } = dayPrefix(date.toISOString()); // RangeError for an invalid date
+      this.#dayPrefix = prefix;
+      this.#daySuffix = bc ? ' BC' : '';
       this.#day = day;
     }
     let rest = ms - day * DAY_MS;
@@ -133,7 +147,7 @@ export class CopyEncoder<Row = Record<string, unknown>> {
     const minutes = Math.floor(rest / 60_000);
     rest -= minutes * 60_000;
     const seconds = Math.floor(rest / 1_000);
-    const text = `${this.#dayPrefix}${TWO_DIGITS[hours]}:${TWO_DIGITS[minutes]}:${TWO_DIGITS[seconds]}.${THREE_DIGITS[rest - seconds * 1_000]}Z`;
+    const text = `${this.#dayPrefix}${TWO_DIGITS[hours]}:${TWO_DIGITS[minutes]}:${TWO_DIGITS[seconds]}.${THREE_DIGITS[rest - seconds * 1_000]}Z${this.#daySuffix}`;
     this.#lastMs = ms;
     this.#lastDate = text;
     return text;

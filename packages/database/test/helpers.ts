@@ -2,7 +2,9 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { waitFor as waitUntil } from '@org/shared-lifecycle/testing';
 import knex, { type Knex } from 'knex';
+import type { DatabaseError } from '../src/index.js';
 
 const run = promisify(execFile);
 const harnessScript = fileURLToPath(new URL('../../../scripts/pg-harness.sh', import.meta.url));
@@ -42,24 +44,17 @@ export function rawKnex(url: string): Knex & AsyncDisposable {
   return k;
 }
 
-export async function waitFor<T>(
-  probe: () => Promise<T | undefined | false> | T | undefined | false,
-  { timeoutMs = 20_000, intervalMs = 50, what = 'condition' } = {},
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value as T;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
+/**
+ * The lifecycle package's waitFor with this suite's defaults: 20 s (servers stop and restart here) and
+ * a 50 ms interval; resolves with the truthy value.
+ */
+export function waitFor<T>(
+  check: () => T | Promise<T>,
+  options: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
+): Promise<Exclude<T, undefined | null | false | 0 | ''>> {
+  return waitUntil(check, { timeoutMs: 20_000, intervalMs: 50, ...options }) as Promise<
+    Exclude<T, undefined | null | false | 0 | ''>
+  >;
 }
 
 /** Waits until the replica streams from the primary again (after a harness disruption). */
@@ -88,4 +83,14 @@ export function collectErrors(): {
     onError: (error) => errors.push(error),
     codes: () => errors.map((e) => String((e as { code?: unknown }).code)),
   };
+}
+
+/** The error `fn` throws synchronously. */
+export function thrown(fn: () => unknown): DatabaseError {
+  try {
+    fn();
+  } catch (error) {
+    return error as DatabaseError;
+  }
+  throw new Error('expected a throw');
 }
