@@ -29,7 +29,7 @@ async function closedPort(): Promise<number> {
 export default defineScenario<State>({
   name: 'database/replication-monitor',
   description:
-    'new ReplicationMonitor(primary, [replica, dead replica]) → start → 3 polls (events) → cleanup ×2',
+    'new ReplicationMonitor(primary, [replica, dead replica]) → start → 3 polls (events) → close, cleanup',
   iterations: 40,
   classes: [ReplicationMonitor],
   async setup() {
@@ -69,8 +69,8 @@ export default defineScenario<State>({
     await monitor.poll();
     const up = monitor.healthyReplicas();
     const dead = monitor.status('dead-1');
-    await monitor.cleanup();
-    await monitor.cleanup(); // idempotent
+    await monitor.close();
+    await monitor.cleanup(); // the same close, idempotent
     if (!up.includes('replica-1'))
       throw new Error(`replica-1 not healthy: ${JSON.stringify(monitor.stats())}`);
     if (dead?.state !== 'down') throw new Error(`dead-1 is ${dead?.state}, expected down`);
