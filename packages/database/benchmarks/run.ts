@@ -182,6 +182,33 @@ async function queryThroughputReplica(): Promise<void> {
   }
 }
 
+/**
+ * Runs every contestant once to warm up (pools, JIT, the table's first pages), then `rounds` rounds of
+ * all of them in an order rotated every round, with a gc() before each run and `reset` after it. Each
+ * round's ratios compare runs made seconds apart, so the load of the (shared, 2-core) machine at that
+ * moment hits both sides of a ratio alike.
+ */
+async function interleaved<R>(
+  contestants: [string, () => Promise<R>][],
+  rounds: number,
+  reset: () => PromiseLike<unknown>,
+): Promise<Map<string, R[]>> {
+  for (const [, run] of contestants) {
+    await run();
+    await reset();
+  }
+  const runs = new Map<string, R[]>(contestants.map(([n]) => [n, []]));
+  for (let round = 0; round < rounds; round++) {
+    for (let k = 0; k < contestants.length; k++) {
+      const [name, run] = contestants[(round + k) % contestants.length]!;
+      gc!();
+      runs.get(name)!.push(await run());
+      await reset();
+    }
+  }
+  return runs;
+}
+
 /** min–max of values, for the spread printed beside a median. */
 function spread(values: number[]): string {
   return `${Math.min(...values).toFixed(3)}–${Math.max(...values).toFixed(3)}`;
@@ -359,22 +386,7 @@ async function batchInsert(): Promise<void> {
     ['BatchWriter copy, 1 batch per COPY', viaWriter('copy', 1)],
     ['BatchWriter insert (batch 1000)', viaWriter('insert')],
   ];
-  for (const [, run] of contestants) {
-    await run(); // warm-up: pools, JIT, the table's first pages
-    await admin.raw(`TRUNCATE ${table}`);
-  }
-  // Rounds interleave the contestants in an order rotated every round; each round's ratios compare
-  // runs made seconds apart, so the load of the (shared, 2-core) machine at that moment hits both
-  // sides of a ratio alike.
-  const runs = new Map<string, Run[]>(contestants.map(([n]) => [n, []]));
-  for (let round = 0; round < ROUNDS; round++) {
-    for (let k = 0; k < contestants.length; k++) {
-      const [name, run] = contestants[(round + k) % contestants.length]!;
-      gc!();
-      runs.get(name)!.push(await run());
-      await admin.raw(`TRUNCATE ${table}`);
-    }
-  }
+  const runs = await interleaved(contestants, ROUNDS, () => admin.raw(`TRUNCATE ${table}`));
   const rate = (r: Run) => ROWS / (r.ms / 1000);
   const results = contestants.map(([name]) => ({
     name,
@@ -484,19 +496,7 @@ async function isolationCost(): Promise<void> {
     for (const count of [0, 1, 10])
       contestants.push([`${mode}, ${count} bad in ${ROWS}`, contestant(mode, count)]);
   }
-  for (const [, run] of contestants) {
-    await run();
-    await admin.raw(`TRUNCATE ${table}`);
-  }
-  const runs = new Map<string, Run[]>(contestants.map(([n]) => [n, []]));
-  for (let round = 0; round < ROUNDS; round++) {
-    for (let k = 0; k < contestants.length; k++) {
-      const [name, run] = contestants[(round + k) % contestants.length]!;
-      gc!();
-      runs.get(name)!.push(await run());
-      await admin.raw(`TRUNCATE ${table}`);
-    }
-  }
+  const runs = await interleaved(contestants, ROUNDS, () => admin.raw(`TRUNCATE ${table}`));
   const results: Result[] = [];
   const ratios: Record<string, number> = {};
   for (const [name] of contestants) {

@@ -90,6 +90,13 @@ const KIND_BY_OID = new Map<number, Kind>([
   [BINARY_COPY_TYPES.uuid, 'uuid'],
 ]);
 
+/** A safe integer as a big-endian int64, without allocating a BigInt. */
+function writeSafeInt64(buf: Buffer, n: number, at: number): void {
+  const high = Math.floor(n / TWO_32);
+  buf.writeInt32BE(high, at);
+  buf.writeUInt32BE(n - high * TWO_32, at + 4);
+}
+
 function isPlainJson(value: object): boolean {
   return !(value instanceof Date) && !(value instanceof Uint8Array);
 }
@@ -232,10 +239,7 @@ export class BinaryCopyEncoder<Row = Record<string, unknown>> {
               buf.writeInt32BE(8, at);
               const ms = (value as Date).getTime() - PG_EPOCH_MS;
               if (ms > -EXACT_MS && ms < EXACT_MS) {
-                const us = ms * 1_000;
-                const high = Math.floor(us / TWO_32);
-                buf.writeInt32BE(high, at + 4);
-                buf.writeUInt32BE(us - high * TWO_32, at + 8);
+                writeSafeInt64(buf, ms * 1_000, at + 4);
               } else {
                 buf.writeBigInt64BE(BigInt(ms) * 1_000n, at + 4);
               }
@@ -244,13 +248,8 @@ export class BinaryCopyEncoder<Row = Record<string, unknown>> {
             }
             case 'int8':
               buf.writeInt32BE(8, at);
-              if (typeof value === 'bigint') {
-                buf.writeBigInt64BE(value, at + 4);
-              } else {
-                const high = Math.floor((value as number) / TWO_32);
-                buf.writeInt32BE(high, at + 4);
-                buf.writeUInt32BE((value as number) - high * TWO_32, at + 8);
-              }
+              if (typeof value === 'bigint') buf.writeBigInt64BE(value, at + 4);
+              else writeSafeInt64(buf, value as number, at + 4);
               at += 12;
               break;
             case 'int2':

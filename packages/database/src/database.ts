@@ -401,10 +401,10 @@ class DatabaseImpl extends Resource implements Database {
   }
 
   /**
-   * One deadline, shared out: the monitor gets a fifth of it, then the writers half of what is left
-   * (a final flush each, retrying through a short outage, while the pools are still open), then the
-   * pools the rest — three quarters of it to hand connections back gracefully, after which the ones
-   * still held are terminated.
+   * One deadline, shared out: the monitor gets a fifth of it, then the writers three quarters of what
+   * is left (a final flush each, retrying through a short outage, while the pools are still open: the
+   * rows are what is at stake), then the pools the rest — three quarters of that to hand connections
+   * back gracefully, after which the ones still held are terminated.
    */
   protected async onClose(ctx: CloseContext): Promise<void> {
     const step = async (what: string, work: () => Promise<unknown>) => {
@@ -418,7 +418,7 @@ class DatabaseImpl extends Resource implements Database {
     if (monitor) await step('monitor', () => monitor.close(ctx.share(0.2)));
     const writers = [...this.#writers];
     this.#writers.clear();
-    const writersCtx = ctx.share(0.5);
+    const writersCtx = ctx.share(0.75);
     await step('writers', () => Promise.all(writers.map((writer) => writer.close(writersCtx))));
     const grace = ctx.share(0.75);
     await Promise.all([this.#primary, ...this.#replicas].map((node) => node.destroy(ctx, grace)));

@@ -315,7 +315,9 @@ export class ReplicationMonitor extends EventEmitter<ReplicationMonitorEvents> {
     }
   }
 
-  async #poll(_signal: AbortSignal): Promise<void> {
+  async #poll(signal: AbortSignal): Promise<void> {
+    // A poll that close() stopped waiting for starts no further query: the pools are closing.
+    if (signal.aborted) return;
     this.#polls++;
     // The primary first: its LSN is the reference the replicas' replay positions are measured against.
     let primaryLsn: bigint | null = null;
@@ -354,6 +356,7 @@ export class ReplicationMonitor extends EventEmitter<ReplicationMonitorEvents> {
         { source: 'database.replication-monitor' },
       );
     }
+    if (signal.aborted) return;
     await Promise.all(this.#replicas.map((entry) => this.#pollReplica(entry, primaryLsn)));
     if (this.listenerCount('poll') > 0) this.#emitSafe('poll', this.stats());
   }

@@ -1,26 +1,23 @@
 import type { SendResult } from '@org/shared-lifecycle';
 import { classifyError } from './classify.js';
 import { EncodeError } from './copy-text.js';
-import { DatabaseError, type DatabaseErrorCode } from './errors.js';
+import { DatabaseError, type DatabaseErrorCode, isRetryableCode } from './errors.js';
 import type { WriteAttempt } from './writer-connection.js';
 
 /**
- * Failures worth trying again later: the server or the network (connection, timeouts, a full pool,
- * conflicts, resources), and what an operator or a failover fixes without the rows changing (a
- * read-only server after a failover, a password or database not there yet).
+ * Besides the retryable codes, what an operator or a failover fixes without the rows changing: a
+ * read-only server after a failover, a password or a database not there yet. The writer keeps its
+ * rows and tries again for these too.
  */
-const TRY_AGAIN = new Set<DatabaseErrorCode>([
-  'ORG_DATABASE_CONNECTION',
-  'ORG_DATABASE_CONNECT_TIMEOUT',
-  'ORG_DATABASE_TIMEOUT',
-  'ORG_DATABASE_POOL_TIMEOUT',
-  'ORG_DATABASE_DEADLOCK',
-  'ORG_DATABASE_SERIALIZATION',
-  'ORG_DATABASE_RESOURCES',
+const FIXED_BY_OPERATIONS = new Set<DatabaseErrorCode>([
   'ORG_DATABASE_READ_ONLY',
   'ORG_DATABASE_AUTH',
   'ORG_DATABASE_UNKNOWN_DATABASE',
 ]);
+
+function worthAnotherTry(code: DatabaseErrorCode): boolean {
+  return isRetryableCode(code) || FIXED_BY_OPERATIONS.has(code);
+}
 
 const LOST_CONNECTION = new Set<DatabaseErrorCode>([
   'ORG_DATABASE_CONNECTION',
@@ -119,7 +116,7 @@ export function outcomeOf(error: unknown, context: OutcomeContext): SendResult {
       ? { kind: 'refused', error: result }
       : { kind: 'refused', error: result, index };
   }
-  if (TRY_AGAIN.has(typed.code)) {
+  if (worthAnotherTry(typed.code)) {
     // An answer from the server means it did not commit; a lost connection while committing may have.
     const inDoubt = context.attempt.committing && LOST_CONNECTION.has(typed.code);
     return { kind: 'failed', error: typed, inDoubt };

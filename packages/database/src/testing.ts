@@ -1,7 +1,7 @@
 /**
  * Test helpers for services that use @org/shared-database (import from '@org/shared-database/testing'):
  * a TCP proxy in front of a real PostgreSQL server that a test cuts and restores, to see a service
- * through an outage of its database without stopping the server.
+ * through an outage of its database without stopping the server, and a port nothing listens on.
  */
 import { connect, createServer, type Server, type Socket } from 'node:net';
 
@@ -129,6 +129,15 @@ export class TcpProxy implements AsyncDisposable {
       });
     });
   }
+}
+
+/** A loopback port nothing listens on (bound, then released): a connect to it is refused. */
+export async function closedPort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }
 
 function fromUrl(url: string): TcpProxyOptions {

@@ -34,6 +34,9 @@ async function otherSide(
       await go;
       await trx.raw(`SELECT 1 FROM ${table} WHERE id = 2 FOR UPDATE`);
       await trx.commit();
+    } catch (error) {
+      await trx.rollback().catch(() => {});
+      throw error;
     } finally {
       await other.destroy();
     }
@@ -41,7 +44,10 @@ async function otherSide(
   return { pid: rows[0].pid, done };
 }
 
-/** Until the backend `pid` waits for a lock. */
+/**
+ * Until the backend `pid` waits for a lock, and then past its deadlock check (deadlock_timeout 50 ms):
+ * it found no cycle then, so the cycle is found by whoever waits next.
+ */
 async function waitingForLock(pid: number): Promise<void> {
   await using admin = rawKnex(env.primary);
   await waitFor(
@@ -53,6 +59,7 @@ async function waitingForLock(pid: number): Promise<void> {
     },
     { what: 'the other transaction to wait for its lock' },
   );
+  await new Promise((resolve) => setTimeout(resolve, 200));
 }
 
 describe('deadlocks and serialization failures are retried, with a bound', () => {
@@ -148,7 +155,7 @@ describe('deadlocks and serialization failures are retried, with a bound', () =>
         db.write().raw(
           `DO $$ BEGIN
              PERFORM 1 FROM ${table} WHERE id = 2 FOR UPDATE;
-             PERFORM pg_sleep(0.5);
+             PERFORM pg_sleep(1);
              PERFORM 1 FROM ${table} WHERE id = 1 FOR UPDATE;
            END $$`,
         ),

@@ -45,16 +45,32 @@ export function rawKnex(url: string): Knex & AsyncDisposable {
 }
 
 /**
- * The lifecycle package's waitFor with this suite's defaults: 20 s (servers stop and restart here) and
- * a 50 ms interval; resolves with the truthy value.
+ * The lifecycle package's waitFor with this suite's defaults — 20 s (servers stop and restart here), a
+ * 50 ms interval — and a probe that may throw meanwhile (a table not replicated yet, a server still
+ * starting): a throw counts as "not yet", and the last one is named if time runs out.
  */
-export function waitFor<T>(
+export async function waitFor<T>(
   check: () => T | Promise<T>,
   options: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
 ): Promise<Exclude<T, undefined | null | false | 0 | ''>> {
-  return waitUntil(check, { timeoutMs: 20_000, intervalMs: 50, ...options }) as Promise<
-    Exclude<T, undefined | null | false | 0 | ''>
-  >;
+  let last: unknown;
+  const probe = async () => {
+    try {
+      return await check();
+    } catch (error) {
+      last = error;
+      return undefined;
+    }
+  };
+  try {
+    return (await waitUntil(probe, { timeoutMs: 20_000, intervalMs: 50, ...options })) as Exclude<
+      T,
+      undefined | null | false | 0 | ''
+    >;
+  } catch (error) {
+    if (last === undefined) throw error;
+    throw new Error(`${(error as Error).message}; the last probe threw: ${String(last)}`);
+  }
 }
 
 /** Waits until the replica streams from the primary again (after a harness disruption). */

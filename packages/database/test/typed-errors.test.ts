@@ -2,6 +2,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, DatabaseError } from '../src/index.js';
+import { closedPort } from '../src/testing.js';
 import { collectErrors, harnessEnv, rawKnex, uniqueName, waitFor } from './helpers.js';
 
 const env = harnessEnv();
@@ -35,14 +36,6 @@ async function silentServer(): Promise<{ url: string; close: () => Promise<void>
     close,
     [Symbol.asyncDispose]: close,
   };
-}
-
-async function closedPort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 describe('every error is a DatabaseError, on every path', () => {

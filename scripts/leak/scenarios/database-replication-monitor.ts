@@ -4,8 +4,8 @@
  * The pools live in setup (the monitor borrows knex instances, it does not own them); every
  * monitor, its timers, its listeners and its backoffs must be gone after cleanup().
  */
-import { createServer } from 'node:net';
 import { createDatabase, type Database, ReplicationMonitor } from '@org/shared-database';
+import { closedPort } from '@org/shared-database/testing';
 import { defineScenario } from '../scenario.ts';
 import { harnessUrls } from './_database.ts';
 
@@ -15,15 +15,6 @@ interface State {
   primary: Database;
   replica: Database;
   dead: Database;
-}
-
-/** A port nothing listens on: bound, then released. */
-async function closedPort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 export default defineScenario<State>({
