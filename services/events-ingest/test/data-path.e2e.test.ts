@@ -10,10 +10,13 @@ import { type RunningEventsIngest, startEventsIngest } from '../src/service.js';
 
 let urls: HarnessUrls;
 
+// biome-ignore lint/suspicious/noExplicitAny: JSON response bodies are inspected loosely in these tests.
+type Json = any;
+
 async function post(
   url: string,
   body: unknown,
-): Promise<{ status: number; json: any; retryAfter: string | null }> {
+): Promise<{ status: number; json: Json; retryAfter: string | null }> {
   const res = await fetch(`${url}/events`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
