@@ -6,7 +6,7 @@
  */
 import { createServer } from 'node:net';
 import { createDatabase, type Database, ReplicationMonitor } from '@org/shared-database';
-import { defineScenario } from '../scenario.ts';
+import { defineScenario } from '@org/shared-leakcheck';
 import { harnessUrls } from './_database.ts';
 
 export const needs = ['DATABASE_URL'] as const;

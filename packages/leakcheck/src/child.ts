@@ -1,5 +1,5 @@
 /**
- * The child side of a leak check: `node --expose-gc child.ts <scenario file> <work dir>`.
+ * The child side of a leak check: `node --expose-gc child.js <scenario file> <work dir>`.
  * Runs one scenario and records signals 1 and 2 at the baseline and after every round, and writes
  * a heap snapshot at each of those points for signal 3 (analysed by the parent with memlab).
  * Writes <work dir>/measurements.json and exits; never decides the verdict itself.
@@ -9,12 +9,12 @@ import { join, resolve } from 'node:path';
 import { setImmediate as tick, setTimeout as wait } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import v8 from 'node:v8';
-import type { Checkpoint, Measurements } from './measurements.ts';
-import type { LeakScenario } from './scenario.ts';
+import type { Checkpoint, Measurements } from './measurements.js';
+import type { LeakScenario } from './scenario.js';
 
 const [scenarioFile, workDir] = process.argv.slice(2);
 if (!scenarioFile || !workDir) {
-  process.stderr.write('usage: node --expose-gc child.ts <scenario file> <work dir>\n');
+  process.stderr.write('usage: node --expose-gc child.js <scenario file> <work dir>\n');
   process.exit(2);
 }
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -32,6 +32,16 @@ const describe = (error: unknown) =>
   error instanceof Error ? (error.stack ?? error.message) : String(error);
 process.on('unhandledRejection', (reason) => errors.push(`unhandled rejection: ${describe(reason)}`));
 process.on('uncaughtException', (error) => errors.push(`uncaught exception: ${describe(error)}`));
+
+/**
+ * Tells the parent how far the scenario is, as one line on stdout (a pipe: written synchronously on
+ * Linux, so it leaves no pending write behind to count as a handle).
+ */
+function progress(phase: string, round: number, rounds: number): void {
+  process.stdout.write(`${PROGRESS_MARK}${JSON.stringify({ phase, round, rounds })}\n`);
+}
+/** Kept in step with runner.ts (this file imports nothing at run time). */
+const PROGRESS_MARK = '@@leakcheck:progress ';
 
 function activeResources(): Record<string, number> {
   const counts: Record<string, number> = {};
@@ -84,6 +94,7 @@ async function main(): Promise<Measurements> {
     alive.set(round, (alive.get(round) ?? 0) - 1),
   );
 
+  progress('setup', 0, rounds);
   const state = await scenario.setup?.();
   let index = 0;
 
@@ -158,12 +169,15 @@ async function main(): Promise<Measurements> {
   };
 
   // Warm-up: lazy module state, JIT, pools that fill once. Not measured against.
+  progress('warm-up', 0, rounds);
   await runRound();
   baseline = await coolDown('baseline', 0, 0, 0);
   for (let r = 1; r <= rounds; r++) {
+    progress('round', r, rounds);
     const { ms, round, probed } = await runRound();
     await coolDown(`round ${r}`, ms, round, probed);
   }
+  progress('teardown', rounds, rounds);
   try {
     await scenario.teardown?.(state);
   } catch (error) {

@@ -1,5 +1,5 @@
 /** What the child process records (measurements.json) and the parent turns into a verdict. */
-import type { Signal } from './scenario.ts';
+import type { Signal } from './scenario.js';
 
 export interface Checkpoint {
   /** 'baseline' (after setup and a warm-up round) or 'round N'. */

@@ -7,11 +7,23 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { analyzeHeapSnapshots, type HeapAnalysis } from './heap-analysis.ts';
-import type { Measurements } from './measurements.ts';
-import type { Signal } from './scenario.ts';
+import { analyzeHeapSnapshots, type HeapAnalysis } from './heap-analysis.js';
+import type { Measurements } from './measurements.js';
+import type { Signal } from './scenario.js';
 
-const childScript = fileURLToPath(new URL('./child.ts', import.meta.url));
+// Built: dist/child.js; from the sources (the package's own tests): src/child.ts, run by type stripping.
+const childScript = fileURLToPath(
+  new URL(import.meta.url.endsWith('.ts') ? './child.ts' : './child.js', import.meta.url),
+);
+/** Prefix of the child's progress lines on stdout (child.ts writes them). */
+const PROGRESS_MARK = '@@leakcheck:progress ';
+
+/** How far a scenario is: set-up, warm-up, round i of n, teardown, then the memlab analysis. */
+export interface ScenarioProgress {
+  phase: 'setup' | 'warm-up' | 'round' | 'teardown' | 'analysis';
+  round: number;
+  rounds: number;
+}
 
 export interface HandlesResult {
   flagged: boolean;
@@ -64,6 +76,8 @@ export interface RunOptions {
   execArgv?: readonly string[];
   /** Passed to the memlab analysis. */
   minObjectGrowthBytes?: number;
+  /** Called as the scenario moves on (set-up, warm-up, each round, teardown, analysis). */
+  onProgress?: (progress: ScenarioProgress) => void;
 }
 
 function runChild(
@@ -78,10 +92,25 @@ function runChild(
       { stdio: ['ignore', 'pipe', 'pipe'], env: process.env },
     );
     let output = '';
-    const keep = (chunk: Buffer) => {
+    const keep = (chunk: Buffer | string) => {
       output = (output + chunk.toString()).slice(-8000);
     };
-    child.stdout.on('data', keep);
+    let partial = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      const lines = (partial + chunk.toString()).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) {
+        if (!line.startsWith(PROGRESS_MARK)) {
+          keep(`${line}\n`);
+          continue;
+        }
+        try {
+          options.onProgress?.(JSON.parse(line.slice(PROGRESS_MARK.length)) as ScenarioProgress);
+        } catch {
+          // a progress line is advisory: a bad one (or a throwing callback) never fails the check
+        }
+      }
+    });
     child.stderr.on('data', keep);
     const timer = setTimeout(() => {
       output += `\n(leak runner: killed after ${options.timeoutMs ?? 180_000} ms)`;
@@ -93,6 +122,7 @@ function runChild(
     });
     child.on('close', (code) => {
       clearTimeout(timer);
+      if (partial) keep(partial);
       resolveRun({ code, output });
     });
   });
@@ -162,6 +192,11 @@ export async function runScenario(file: string, options: RunOptions = {}): Promi
     if (m.expectLeak) report.expectLeak = m.expectLeak;
     report.handles = handlesResult(m);
     report.instances = instancesResult(m);
+    try {
+      options.onProgress?.({ phase: 'analysis', round: m.rounds, rounds: m.rounds });
+    } catch {
+      // advisory
+    }
     const analysis = await analyzeHeapSnapshots(
       m.checkpoints.map((c) => c.snapshot),
       {

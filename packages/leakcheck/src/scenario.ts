@@ -4,8 +4,10 @@
  * baseline, then `rounds` rounds of `iterations` calls to iteration(), each round followed by a
  * cool-down, the measurements and a heap snapshot; teardown at the end.
  *
- * Erasable TypeScript only (Node runs these files by type stripping).
+ * Scenario files are run by Node directly: plain JavaScript or erasable TypeScript.
  */
+import { LeakcheckError } from './errors.js';
+import { checkCount, checkMs } from './options.js';
 
 /** The three independent signals (and the names fixtures use to say which ones must flag them). */
 export type Signal = 'handles' | 'instances' | 'heap';
@@ -64,12 +66,43 @@ export interface LeakScenario<State = unknown> {
 }
 
 /**
- * A scenario module may also export `needs`: environment variables it requires. For
- * 'DATABASE_URL' the leak CLI starts the PostgreSQL harness (scripts/pg-harness.sh) when it is unset.
+ * A scenario module may also export `needs`: names of what it requires (e.g. 'DATABASE_URL'). The
+ * CLI collects them from every selected file and hands them to the config's `prepare()` before any
+ * scenario runs, so a config can start a database only when a scenario needs one.
  */
-export type Needs = readonly 'DATABASE_URL'[];
+export type Needs = readonly string[];
 
-/** Identity helper that gives scenario files type checking and inference of State. */
+/**
+ * Gives scenario files type checking and inference of State, and checks the options at load time
+ * (ORG_LEAKCHECK_INVALID_SCENARIO naming the option).
+ */
 export function defineScenario<State>(scenario: LeakScenario<State>): LeakScenario<State> {
+  checkScenario(scenario);
   return scenario;
+}
+
+const CODE = 'ORG_LEAKCHECK_INVALID_SCENARIO';
+
+/** Throws ORG_LEAKCHECK_INVALID_SCENARIO when `value` is not a usable scenario. */
+export function checkScenario(value: unknown, where = 'scenario'): asserts value is LeakScenario {
+  const s = value as Partial<LeakScenario> | null;
+  if (typeof s !== 'object' || s === null || typeof s.iteration !== 'function') {
+    throw new LeakcheckError(CODE, `${where}: the default export is not a leak scenario (no iteration())`);
+  }
+  if (typeof s.name !== 'string' || s.name === '')
+    throw new LeakcheckError(CODE, `${where}: name must be a non-empty string`, {
+      details: { option: 'name' },
+    });
+  const at = `${where} ${s.name}`;
+  if (s.iterations !== undefined) checkCount(CODE, `${at}: iterations`, s.iterations, { min: 1 });
+  if (s.rounds !== undefined) checkCount(CODE, `${at}: rounds`, s.rounds, { min: 5 });
+  if (s.settleMs !== undefined) checkMs(CODE, `${at}: settleMs`, s.settleMs, 0);
+  if (s.stableMs !== undefined) checkMs(CODE, `${at}: stableMs`, s.stableMs, 0);
+  if (s.instanceTolerance !== undefined) checkCount(CODE, `${at}: instanceTolerance`, s.instanceTolerance);
+  for (const signal of s.expectLeak ?? []) {
+    if (!SIGNALS.includes(signal))
+      throw new LeakcheckError(CODE, `${at}: expectLeak names an unknown signal`, {
+        details: { option: 'expectLeak', known: SIGNALS },
+      });
+  }
 }

@@ -1,5 +1,5 @@
 /** Human and JSON output of leak-check results. */
-import type { ScenarioReport } from './runner.ts';
+import type { ScenarioReport } from './runner.js';
 
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
 const indent = (text: string, by = '      ') =>
