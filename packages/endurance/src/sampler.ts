@@ -1,8 +1,8 @@
 /**
- * What the endurance run reads from a service's `/metrics`: the real metric names of
- * @org/shared-metrics (default metrics, see packages/metrics/README.md) and of the services'
- * `collectStats('logger' | 'db' | …)` collectors, turned into the CSV columns of the report.
- * Pure (no I/O), so the names are pinned by a test on a real exposition.
+ * What the endurance run reads from a service's `/metrics`: Node's default metrics (prom-client's,
+ * as @org/shared-metrics exposes them), the @org/shared-* packages' stats (logger buffer, pools,
+ * replicas, batch writers, memory guard) and whatever columns a config adds, turned into the columns
+ * of the report. Pure (no I/O), so the names are pinned by a test on a real exposition.
  */
 
 /** Metric samples of a Prometheus text exposition: name → (labels string → value). */
@@ -25,14 +25,29 @@ export interface ColumnSpec {
   excludeLabels?: Record<string, readonly string[]>;
   /** Value when the metric is absent (e.g. a histogram with no observation yet). Default: none (empty cell). */
   absent?: number;
+  /** The report chart it is drawn on (columns with the same chart share one, across services). Default: not drawn. */
+  chart?: string;
+  /** Unit shown on that chart. */
+  unit?: string;
 }
 
-/** The columns every service must fill (a check fails when one of them never has a value). */
-export const COLUMNS: readonly ColumnSpec[] = [
-  // default metrics
-  { column: 'active_handles', metric: 'nodejs_active_handles' },
-  { column: 'active_requests', metric: 'nodejs_active_requests' },
+/** Node's default metrics: what the verdict needs (major GCs, tenured heap) and the event loop. */
+export const NODE_COLUMNS: readonly ColumnSpec[] = [
   {
+    chart: 'active handles and requests',
+    unit: 'count',
+    column: 'active_handles',
+    metric: 'nodejs_active_handles',
+  },
+  {
+    chart: 'active handles and requests',
+    unit: 'count',
+    column: 'active_requests',
+    metric: 'nodejs_active_requests',
+  },
+  {
+    chart: 'event loop delay (p99 and max)',
+    unit: 'ms',
     column: 'event_loop_p99_ms',
     metric: 'nodejs_eventloop_lag_seconds',
     labels: { quantile: '0.99' },
@@ -46,7 +61,14 @@ export const COLUMNS: readonly ColumnSpec[] = [
     excludeLabels: { space: ['new', 'new_large_object'] },
     scale: 1 / (1024 * 1024),
   },
-  { column: 'event_loop_max_ms', metric: 'nodejs_eventloop_lag_max_seconds', aggregate: 'max', scale: 1000 },
+  {
+    chart: 'event loop delay (p99 and max)',
+    unit: 'ms',
+    column: 'event_loop_max_ms',
+    metric: 'nodejs_eventloop_lag_max_seconds',
+    aggregate: 'max',
+    scale: 1000,
+  },
   // Cumulative count of major (mark-compact) GCs: a heap sample right after it rose is post-GC.
   {
     column: 'gc_major',
@@ -54,46 +76,104 @@ export const COLUMNS: readonly ColumnSpec[] = [
     labels: { kind: 'major' },
     absent: 0,
   },
+];
+
+/**
+ * The stats of the @org/shared-* packages as a service built on them exposes them:
+ * collectStats('logger', …) and collectStats('db', …) (see the services' README), and the memory guard.
+ */
+export const ORG_SHARED_COLUMNS: readonly ColumnSpec[] = [
   // collectStats('logger', () => logger.stats(), { labels: { 'elasticsearch.dropped': 'reason' }, … })
-  { column: 'logger_buffer', metric: 'logger_elasticsearch_buffered' },
-  { column: 'logger_buffer_cap', metric: 'logger_elasticsearch_max_buffered' },
-  { column: 'logger_in_flight', metric: 'logger_elasticsearch_in_flight' },
-  { column: 'logger_dropped', metric: 'logger_elasticsearch_dropped_total' },
+  {
+    chart: 'logger buffer, its cap and entries in flight',
+    unit: 'entries',
+    column: 'logger_buffer',
+    metric: 'logger_elasticsearch_buffered',
+  },
+  {
+    chart: 'logger buffer, its cap and entries in flight',
+    unit: 'entries',
+    column: 'logger_buffer_cap',
+    metric: 'logger_elasticsearch_max_buffered',
+  },
+  {
+    chart: 'logger buffer, its cap and entries in flight',
+    unit: 'entries',
+    column: 'logger_in_flight',
+    metric: 'logger_elasticsearch_in_flight',
+  },
+  {
+    chart: 'logger entries dropped and sent (cumulative)',
+    unit: 'entries',
+    column: 'logger_dropped',
+    metric: 'logger_elasticsearch_dropped_total',
+  },
   {
     column: 'logger_dropped_overflow',
     metric: 'logger_elasticsearch_dropped_total',
     labels: { reason: 'overflow' },
   },
-  { column: 'logger_sent', metric: 'logger_elasticsearch_sent_total' },
+  {
+    chart: 'logger entries dropped and sent (cumulative)',
+    unit: 'entries',
+    column: 'logger_sent',
+    metric: 'logger_elasticsearch_sent_total',
+  },
   { column: 'logger_reachable', metric: 'logger_elasticsearch_reachable', aggregate: 'max' },
   // collectStats('db', () => db.stats(), { labels: { pools: 'pool', replicas: 'replica', writers: 'writer' }, … })
-  { column: 'pool_used', metric: 'db_pools_used' },
-  { column: 'pool_max', metric: 'db_pools_max' },
-  { column: 'pool_pending', metric: 'db_pools_pending_acquires' },
-  { column: 'replica_lag_s', metric: 'db_replicas_lag_seconds', aggregate: 'max' },
+  {
+    chart: 'database pools: used, max, waiting acquires',
+    unit: 'connections',
+    column: 'pool_used',
+    metric: 'db_pools_used',
+  },
+  {
+    chart: 'database pools: used, max, waiting acquires',
+    unit: 'connections',
+    column: 'pool_max',
+    metric: 'db_pools_max',
+  },
+  {
+    chart: 'database pools: used, max, waiting acquires',
+    unit: 'connections',
+    column: 'pool_pending',
+    metric: 'db_pools_pending_acquires',
+  },
+  {
+    chart: 'replica lag (largest over replicas)',
+    unit: 's',
+    column: 'replica_lag_s',
+    metric: 'db_replicas_lag_seconds',
+    aggregate: 'max',
+  },
   { column: 'replica_lag_bytes', metric: 'db_replicas_lag_bytes', aggregate: 'max' },
-  { column: 'writer_queue', metric: 'db_writers_queue_size' },
-  { column: 'writer_queue_cap', metric: 'db_writers_queue_max_items' },
-  { column: 'memory_guard_rejected', metric: 'memory_guard_rejected_total' },
+  {
+    chart: 'batch writer queue and its cap',
+    unit: 'rows',
+    column: 'writer_queue',
+    metric: 'db_writers_queue_size',
+  },
+  {
+    chart: 'batch writer queue and its cap',
+    unit: 'rows',
+    column: 'writer_queue_cap',
+    metric: 'db_writers_queue_max_items',
+  },
+  {
+    chart: 'memory guard rejections (cumulative)',
+    unit: 'requests',
+    column: 'memory_guard_rejected',
+    metric: 'memory_guard_rejected_total',
+  },
 ];
 
-/** Columns that must have a value in at least one sample of every service (else the names drifted). */
+/** Columns every service must fill (the verdict's evidence); a config names more per service. */
 export const REQUIRED_COLUMNS: readonly string[] = [
   'active_handles',
   'event_loop_p99_ms',
   'gc_major',
   'heap_tenured_mb',
-  'logger_buffer',
-  'logger_buffer_cap',
-  'logger_dropped',
-  'pool_used',
-  'replica_lag_s',
 ];
-
-/** Per service, columns required on top of REQUIRED_COLUMNS. */
-export const REQUIRED_BY_SERVICE: Readonly<Record<string, readonly string[]>> = {
-  'events-ingest': ['writer_queue', 'writer_queue_cap'],
-};
 
 /** Parses a Prometheus text exposition (0.0.4). */
 export function parsePrometheus(text: string): Exposition {
@@ -144,8 +224,11 @@ export function readColumn(m: Exposition, spec: ColumnSpec): number | undefined 
   return result * (spec.scale ?? 1);
 }
 
-/** Every column of COLUMNS for one scrape. */
-export function readColumns(m: Exposition, specs: readonly ColumnSpec[] = COLUMNS): Record<string, number> {
+/** Every column of `specs` for one scrape. */
+export function readColumns(
+  m: Exposition,
+  specs: readonly ColumnSpec[] = NODE_COLUMNS,
+): Record<string, number> {
   const row: Record<string, number> = {};
   for (const spec of specs) {
     const value = readColumn(m, spec);
@@ -154,11 +237,10 @@ export function readColumns(m: Exposition, specs: readonly ColumnSpec[] = COLUMN
   return row;
 }
 
-/** Required columns that have no value in any of a service's rows. */
+/** Required columns that never had a value (`seen`: the columns a service filled at least once). */
 export function missingColumns(
-  service: string,
-  rows: readonly Record<string, unknown>[],
-  required: readonly string[] = [...REQUIRED_COLUMNS, ...(REQUIRED_BY_SERVICE[service] ?? [])],
+  seen: ReadonlySet<string>,
+  required: readonly string[] = REQUIRED_COLUMNS,
 ): string[] {
-  return required.filter((column) => !rows.some((row) => typeof row[column] === 'number'));
+  return required.filter((column) => !seen.has(column));
 }

@@ -1,14 +1,19 @@
-// The endurance sampler reads the real metric names of @org/shared-metrics and the services'
-// collectors; an exposition captured from events-ingest (with the ES transport) pins them.
+// The endurance sampler reads the real metric names of @org/shared-metrics (Node's default metrics)
+// and of the @org/shared-* stats collectors; an exposition captured from events-ingest (with the ES
+// transport) pins them.
 import { describe, expect, it } from 'vitest';
 import {
-  COLUMNS,
   missingColumns,
+  NODE_COLUMNS,
+  ORG_SHARED_COLUMNS,
   parseLabels,
   parsePrometheus,
+  REQUIRED_COLUMNS,
   readColumn,
   readColumns,
-} from '../endurance/sampler.ts';
+} from '../src/sampler.ts';
+
+const COLUMNS = [...NODE_COLUMNS, ...ORG_SHARED_COLUMNS];
 
 const exposition = `# HELP nodejs_active_handles Number of active libuv handles.
 # TYPE nodejs_active_handles gauge
@@ -51,7 +56,7 @@ memory_guard_rejected_total{service="events-ingest"} 0
 
 describe('endurance sampler', () => {
   it('reads every column from the real metric names', () => {
-    expect(readColumns(parsePrometheus(exposition))).toEqual({
+    expect(readColumns(parsePrometheus(exposition), COLUMNS)).toEqual({
       active_handles: 5,
       active_requests: 2,
       event_loop_p99_ms: 0.019120127 * 1000,
@@ -85,24 +90,16 @@ describe('endurance sampler', () => {
   });
 
   it('names the required columns a service never filled', () => {
-    const rows = [{ active_handles: 1, event_loop_p99_ms: 2, gc_major: 0, logger_buffer: 0 }];
-    expect(missingColumns('orders-api', rows)).toEqual([
+    const seen = new Set(['active_handles', 'event_loop_p99_ms', 'gc_major', 'logger_buffer']);
+    expect(missingColumns(seen)).toEqual(['heap_tenured_mb']);
+    expect(missingColumns(seen, [...REQUIRED_COLUMNS, 'logger_buffer', 'pool_used'])).toEqual([
       'heap_tenured_mb',
-      'logger_buffer_cap',
-      'logger_dropped',
       'pool_used',
-      'replica_lag_s',
     ]);
-    const full = {
-      ...rows[0],
-      heap_tenured_mb: 30,
-      logger_buffer_cap: 1000,
-      logger_dropped: 0,
-      pool_used: 0,
-      replica_lag_s: 0,
-    };
-    expect(missingColumns('orders-api', [full])).toEqual([]);
-    expect(missingColumns('events-ingest', [full])).toEqual(['writer_queue', 'writer_queue_cap']);
+  });
+
+  it('puts every column a chart names on a chart with a unit', () => {
+    for (const spec of COLUMNS) if (spec.chart) expect(spec.unit, spec.column).toBeTruthy();
   });
 
   it('parses label sets with escapes', () => {
