@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { optionChecks } from '@org/shared-lifecycle';
 import type { ConfigInput, EnduranceConfig, LoadRequest, LoadSpec, ServiceSpec } from './config.js';
 import { EnduranceError } from './errors.js';
 
@@ -13,19 +14,15 @@ function fail(option: string, problem: string): never {
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 
-function number(option: string, v: unknown, min: number, max = Number.POSITIVE_INFINITY): void {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max)
-    fail(option, `a number in [${min}, ${max === Number.POSITIVE_INFINITY ? '∞' : max}]`);
-}
-function optionalNumber(option: string, v: unknown, min: number, max?: number): void {
-  if (v !== undefined) number(option, v, min, max);
-}
-function string(option: string, v: unknown): void {
-  if (typeof v !== 'string' || v === '') fail(option, 'a non-empty string');
-}
-function fn(option: string, v: unknown): void {
-  if (typeof v !== 'function') fail(option, 'a function');
-}
+const check = optionChecks(
+  (message, { option }) => new EnduranceError(CODE, message, { details: { option } }),
+);
+const number = (option: string, v: unknown, min: number, max = Number.POSITIVE_INFINITY) =>
+  check.number(option, v, { min, max });
+const optionalNumber = (option: string, v: unknown, min: number, max?: number) =>
+  v === undefined ? undefined : number(option, v, min, max);
+const string = (option: string, v: unknown) => check.string(option, v);
+const fn = (option: string, v: unknown) => check.fn(option, v);
 
 export function checkConfig(value: unknown): asserts value is EnduranceConfig {
   if (!isObject(value)) fail('config', 'an object (export default defineConfig({...}))');

@@ -33,10 +33,16 @@ describe('endurance config', () => {
 
   it('names the option of each problem', () => {
     invalid((c) => Object.assign(c, { services: [] }), /^services:/);
-    invalid((c) => Object.assign(c.services[0]!, { maxRssMb: 0 }), /^services\[0\]\.maxRssMb:/);
-    invalid((c) => Object.assign(c.services[0]!, { command: '' }), /^services\[0\]\.command:/);
+    invalid(
+      (c) => Object.assign(c.services[0]!, { maxRssMb: 0 }),
+      /^services\[0\]\.maxRssMb must be a number/,
+    );
+    invalid(
+      (c) => Object.assign(c.services[0]!, { command: '' }),
+      /^services\[0\]\.command must be a non-empty string/,
+    );
     invalid((c) => c.services.push({ ...c.services[0]! }), /"api" is used twice/);
-    invalid((c) => Object.assign(c.load, { rate: -1 }), /^load\.rate:/);
+    invalid((c) => Object.assign(c.load, { rate: -1 }), /^load\.rate must be a number/);
     invalid(
       (c) => Object.assign(c.load, { targets: [{ service: 'nope', requests: [{ path: '/' }] }] }),
       /no service named "nope"/,

@@ -7,7 +7,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { LeakcheckError } from './errors.js';
-import { checkMs } from './options.js';
+import { configChecks } from './options.js';
 
 export interface PrepareContext {
   /** Everything the selected scenario files export in `needs`, e.g. 'DATABASE_URL'. */
@@ -57,7 +57,7 @@ function checkConfig(value: unknown): asserts value is LeakcheckConfig {
   if (c.fixtures !== undefined) paths('fixtures', c.fixtures);
   if (c.prepare !== undefined && typeof c.prepare !== 'function')
     throw new LeakcheckError(CODE, 'prepare must be a function', { details: { option: 'prepare' } });
-  if (c.timeoutMs !== undefined) checkMs(CODE, 'timeoutMs', c.timeoutMs);
+  configChecks.number('timeoutMs', c.timeoutMs, { default: 1, min: 1 });
   if (
     c.execArgv !== undefined &&
     (!Array.isArray(c.execArgv) || c.execArgv.some((a) => typeof a !== 'string'))

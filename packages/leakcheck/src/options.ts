@@ -1,36 +1,10 @@
+import { type OptionChecks, optionChecks } from '@org/shared-lifecycle';
 import { LeakcheckError, type LeakcheckErrorCode } from './errors.js';
 
-/**
- * The package's option checks: each throws a LeakcheckError with the given code naming the option
- * (never its value when the value could be a secret: only numbers are echoed).
- */
-export function checkCount(
-  code: LeakcheckErrorCode,
-  name: string,
-  value: unknown,
-  { min = 0, max = Number.MAX_SAFE_INTEGER }: { min?: number; max?: number } = {},
-): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new LeakcheckError(code, `${name} must be an integer in [${min}, ${max}], got ${describe(value)}`, {
-      details: { option: name },
-    });
-  }
-  return value;
-}
+/** The package's option checks, one set per error code; each throws a LeakcheckError naming the option. */
+const checksFor = (code: LeakcheckErrorCode): OptionChecks =>
+  optionChecks((message, { option }) => new LeakcheckError(code, message, { details: { option } }));
 
-export function checkMs(code: LeakcheckErrorCode, name: string, value: unknown, min = 1): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
-    throw new LeakcheckError(
-      code,
-      `${name} must be a number of milliseconds ≥ ${min}, got ${describe(value)}`,
-      {
-        details: { option: name },
-      },
-    );
-  }
-  return value;
-}
-
-function describe(value: unknown): string {
-  return typeof value === 'number' ? String(value) : typeof value;
-}
+export const scenarioChecks: OptionChecks = checksFor('ORG_LEAKCHECK_INVALID_SCENARIO');
+export const configChecks: OptionChecks = checksFor('ORG_LEAKCHECK_INVALID_CONFIG');
+export const apiChecks: OptionChecks = checksFor('ORG_LEAKCHECK_INVALID_OPTION');

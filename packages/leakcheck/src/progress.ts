@@ -4,7 +4,7 @@
  * org-endurance and the repository's benchmark runner (import from '@org/shared-leakcheck/progress').
  */
 import { type ErrorReporter, OwnedInterval, stderrReporter } from '@org/shared-lifecycle';
-import { checkMs } from './options.js';
+import { apiChecks } from './options.js';
 
 export interface ProgressStream {
   write(text: string): unknown;
@@ -57,8 +57,8 @@ export class ProgressLine {
     this.#onError = options.onError ?? stderrReporter;
     this.live = options.live ?? this.#stream.isTTY === true;
     const intervalMs = this.live
-      ? checkMs('ORG_LEAKCHECK_INVALID_OPTION', 'progress.liveIntervalMs', options.liveIntervalMs ?? 1000)
-      : checkMs('ORG_LEAKCHECK_INVALID_OPTION', 'progress.intervalMs', options.intervalMs ?? 30_000);
+      ? apiChecks.number('progress.liveIntervalMs', options.liveIntervalMs, { default: 1000, min: 1 })
+      : apiChecks.number('progress.intervalMs', options.intervalMs, { default: 30_000, min: 1 });
     this.#timer = new OwnedInterval(() => this.beat(), {
       name: 'progress',
       intervalMs,

@@ -7,7 +7,7 @@
  * Scenario files are run by Node directly: plain JavaScript or erasable TypeScript.
  */
 import { LeakcheckError } from './errors.js';
-import { checkCount, checkMs } from './options.js';
+import { scenarioChecks as check } from './options.js';
 
 /** The three independent signals (and the names fixtures use to say which ones must flag them). */
 export type Signal = 'handles' | 'instances' | 'heap';
@@ -94,11 +94,11 @@ export function checkScenario(value: unknown, where = 'scenario'): asserts value
       details: { option: 'name' },
     });
   const at = `${where} ${s.name}`;
-  if (s.iterations !== undefined) checkCount(CODE, `${at}: iterations`, s.iterations, { min: 1 });
-  if (s.rounds !== undefined) checkCount(CODE, `${at}: rounds`, s.rounds, { min: 5 });
-  if (s.settleMs !== undefined) checkMs(CODE, `${at}: settleMs`, s.settleMs, 0);
-  if (s.stableMs !== undefined) checkMs(CODE, `${at}: stableMs`, s.stableMs, 0);
-  if (s.instanceTolerance !== undefined) checkCount(CODE, `${at}: instanceTolerance`, s.instanceTolerance);
+  check.number(`${at}: iterations`, s.iterations, { default: 1, min: 1, integer: true });
+  check.number(`${at}: rounds`, s.rounds, { default: 5, min: 5, integer: true });
+  check.number(`${at}: settleMs`, s.settleMs, { default: 0 });
+  check.number(`${at}: stableMs`, s.stableMs, { default: 0 });
+  check.number(`${at}: instanceTolerance`, s.instanceTolerance, { default: 0, integer: true });
   for (const signal of s.expectLeak ?? []) {
     if (!SIGNALS.includes(signal))
       throw new LeakcheckError(CODE, `${at}: expectLeak names an unknown signal`, {
