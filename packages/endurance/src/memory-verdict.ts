@@ -147,6 +147,24 @@ function early(points: readonly Point[], warmUpS: number, fromS: number): number
 
 const mb = (v: number) => `${v.toFixed(1)} MB/h`;
 
+/** A verdict from its fit and what was decided about it. */
+function verdict(
+  f: Fit,
+  decided: Pick<
+    SlopeVerdict,
+    'status' | 'method' | 'earlySlopeMbPerHour' | 'limitMbPerHour' | 'fromS' | 'toS' | 'evidence' | 'reason'
+  >,
+): SlopeVerdict {
+  return {
+    ...decided,
+    slopeMbPerHour: f.slope,
+    lowMbPerHour: f.low,
+    highMbPerHour: f.high,
+    points: f.points,
+    line: f.line,
+  };
+}
+
 function describe(status: CheckStatus, f: Fit, earlySlope: number | null, limit: number): string {
   const trend =
     earlySlope === null
@@ -176,21 +194,16 @@ export function heapVerdict(series: ServiceSeries | undefined, options: SlopeOpt
     const f = fit(post, fromS, endS, 40);
     const earlySlope = early(post, warmUpS, fromS);
     const status: CheckStatus = f.slope > limit ? 'fail' : 'pass';
-    return {
+    return verdict(f, {
       status,
       method: 'post-gc',
-      slopeMbPerHour: f.slope,
-      lowMbPerHour: f.low,
-      highMbPerHour: f.high,
       earlySlopeMbPerHour: earlySlope,
       limitMbPerHour: limit,
       fromS,
       toS: endS,
-      points: f.points,
-      line: f.line,
       evidence: { points: have, needed },
       reason: describe(status, f, earlySlope, limit),
-    };
+    });
   }
   // Too few major GCs: the minima of heap used (an over-estimate) in windows of at least 5 s, so that
   // each holds a trough of the young generation's sawtooth: over the last third, or over the whole
@@ -199,24 +212,19 @@ export function heapVerdict(series: ServiceSeries | undefined, options: SlopeOpt
   const used = pointsOf(series, 'heap_used_mb', 'min').filter((p) => p.x >= warmUpS);
   const f = fit(used, lateFrom, endS, Math.max(3, Math.min(12, Math.floor((endS - lateFrom) / 5))));
   const status: CheckStatus = f.points.length >= 3 && f.slope <= limit ? 'pass' : 'inconclusive';
-  return {
+  return verdict(f, {
     status,
     method: 'heap-floor',
-    slopeMbPerHour: f.slope,
-    lowMbPerHour: f.low,
-    highMbPerHour: f.high,
     earlySlopeMbPerHour: early(used, warmUpS, lateFrom),
     limitMbPerHour: limit,
     fromS: lateFrom,
     toS: endS,
-    points: f.points,
-    line: f.line,
     evidence: { points: have, needed },
     reason:
       status === 'pass'
         ? `only ${have} of ${needed} major GCs needed; the minima of heap used (an over-estimate) rose ${mb(f.slope)}, within the limit`
         : `only ${have} of ${needed} major GCs needed to judge the live heap; the minima of heap used rose ${mb(f.slope)}, which also counts old-generation garbage: not judged (run longer)`,
-  };
+  });
 }
 
 /** The RSS verdict of one service: minima of RSS over the last third. */
@@ -231,18 +239,13 @@ export function rssVerdict(series: ServiceSeries | undefined, options: SlopeOpti
   const enforced = endS >= (options.enforceRssFromS ?? 600);
   const status: CheckStatus =
     f.points.length < needed ? 'inconclusive' : !enforced ? 'reported' : f.slope > limit ? 'fail' : 'pass';
-  return {
+  return verdict(f, {
     status,
     method: 'rss',
-    slopeMbPerHour: f.slope,
-    lowMbPerHour: f.low,
-    highMbPerHour: f.high,
     earlySlopeMbPerHour: earlySlope,
     limitMbPerHour: limit,
     fromS,
     toS: endS,
-    points: f.points,
-    line: f.line,
     evidence: { points: f.points.length, needed },
     reason:
       status === 'reported'
@@ -250,5 +253,5 @@ export function rssVerdict(series: ServiceSeries | undefined, options: SlopeOpti
         : status === 'inconclusive'
           ? `${f.points.length} RSS samples in the last third, ${needed} needed`
           : describe(status, f, earlySlope, limit),
-  };
+  });
 }

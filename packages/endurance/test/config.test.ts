@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { undocumentedCodes } from '@org/shared-lifecycle/testing';
 import { describe, expect, it } from 'vitest';
-import type { EnduranceConfig } from '../src/config.ts';
+import type { EnduranceConfig, ServiceSpec } from '../src/config.ts';
 import { checkConfig, importConfig } from '../src/config-check.ts';
 import { ENDURANCE_ERROR_CODES } from '../src/errors.ts';
 import { resolveConfig } from '../src/run.ts';
@@ -41,7 +41,7 @@ describe('endurance config', () => {
       (c) => Object.assign(c.services[0]!, { command: '' }),
       /^services\[0\]\.command must be a non-empty string/,
     );
-    invalid((c) => c.services.push({ ...c.services[0]! }), /"api" is used twice/);
+    invalid((c) => (c.services as ServiceSpec[]).push({ ...c.services[0]! }), /"api" is used twice/);
     invalid((c) => Object.assign(c.load, { rate: -1 }), /^load\.rate must be a number/);
     invalid(
       (c) => Object.assign(c.load, { targets: [{ service: 'nope', requests: [{ path: '/' }] }] }),
