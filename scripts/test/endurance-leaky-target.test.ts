@@ -2,8 +2,8 @@
 // config mechanism (endurance/leaky.config.ts), with its default limits: the leaky target retaining
 // 600 MB/h (4× the 1-minute limit) must fail on its heap slope and exit 1; the same target without the
 // leak must pass and exit 0; both print heartbeats and write their report and a history line.
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -80,5 +80,15 @@ describe('org-endurance on the leaky target', () => {
       expect(readFileSync(join(r.out, 'history.jsonl'), 'utf8').trim().split('\n')).toHaveLength(1);
       expect(r.stdout).toMatch(/^\{"type":"endurance",/m);
     }
+    // The report command renders a directory again (here with the other run's history as the trend).
+    const before = statSync(join(leaky.out, 'index.html')).mtimeMs;
+    const again = spawnSync(
+      process.execPath,
+      [cli, 'report', leaky.out, '--history', join(clean.out, 'history.jsonl')],
+      { encoding: 'utf8' },
+    );
+    expect(again.status, again.stderr).toBe(0);
+    expect(statSync(join(leaky.out, 'index.html')).mtimeMs).toBeGreaterThanOrEqual(before);
+    expect(readFileSync(join(leaky.out, 'index.html'), 'utf8')).toContain('<h2>Trend</h2>');
   }, 150_000);
 });

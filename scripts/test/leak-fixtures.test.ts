@@ -12,7 +12,8 @@ import { describe, expect, it } from 'vitest';
 const fixtures = fileURLToPath(new URL('../leak/fixtures/', import.meta.url));
 const run = (name: string): Promise<ScenarioReport> => runScenario(join(fixtures, `${name}.ts`));
 
-describe('leak checks on deliberately leaky fixtures', () => {
+// Each fixture is a fresh Node process plus a memlab analysis of six snapshots: minutes on a loaded box.
+describe('leak checks on deliberately leaky fixtures', { timeout: 240_000 }, () => {
   it('has a fixture for each leak shape and a clean control', () => {
     expect(readdirSync(fixtures).sort()).toEqual([
       'clean.ts',
