@@ -86,7 +86,7 @@ export class ProgressLine {
       return;
     }
     if (this.live) {
-      const width = Math.max(20, (this.#stream.columns ?? 120) - 1);
+      const width = Math.max(20, (this.#stream.columns || 120) - 1);
       const line = `${this.#prefix}${text}`;
       this.#stream.write(`${CLEAR_LINE}${line.length > width ? `${line.slice(0, width - 1)}…` : line}`);
       this.#shown = true;
