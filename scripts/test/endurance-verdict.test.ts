@@ -1,5 +1,6 @@
 // The endurance memory verdict on RECORDED runs (endurance/fixtures/, kept by record-fixture.ts from
-// real runs on this 2-core box): healthy runs of this repository's services must pass, the leaky target
+// real runs on this 2-core box): healthy runs of this repository's services (1 min, 2 min, 30 min, 2 h)
+// must pass, the leaky target
 // must fail at 300 MB/h in 2 minutes and at 20 MB/h in 30 minutes, and its clean twin must pass.
 import { readdirSync, readFileSync } from 'node:fs';
 import {
@@ -40,6 +41,8 @@ describe('endurance verdict on recorded runs', () => {
   it('has the recorded runs it needs', () => {
     expect(readdirSync(dir).sort()).toEqual(
       expect.arrayContaining([
+        'healthy-1m.json',
+        'healthy-2h.json',
         'healthy-2m.json',
         'healthy-30m.json',
         'leaky-20mbh-30m.json',
@@ -49,7 +52,7 @@ describe('endurance verdict on recorded runs', () => {
     );
   });
 
-  it.each(['healthy-2m', 'healthy-30m'])(
+  it.each(['healthy-2m', 'healthy-30m', 'healthy-2h'])(
     'passes the healthy run %s of orders-api and events-ingest',
     (name) => {
       const verdicts = judged(name);

@@ -76,9 +76,13 @@ export function defaultHeapSlopeLimit(durationS: number): number {
   return 2;
 }
 
-/** RSS is noisier (allocator and V8 page granularity): twice the heap limit. */
+/**
+ * RSS is noisier than the post-GC heap: allocator and V8 page granularity, steps of a few MB after
+ * faults, file-backed pages evicted and faulted back in on a busy box. Twice the heap limit, and at
+ * least 20 MB/h (the bound RSS always had here: about 480 MB a day).
+ */
 export function defaultRssSlopeLimit(durationS: number): number {
-  return 2 * defaultHeapSlopeLimit(durationS);
+  return Math.max(20, 2 * defaultHeapSlopeLimit(durationS));
 }
 
 /** Major GCs the judged segment must hold: one per two minutes of steady window, 4 to 30. */
