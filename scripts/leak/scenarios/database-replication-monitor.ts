@@ -6,7 +6,7 @@
  */
 import { createDatabase, type Database, ReplicationMonitor } from '@org/shared-database';
 import { closedPort } from '@org/shared-database/testing';
-import { defineScenario } from '../scenario.ts';
+import { defineScenario } from '@org/shared-leakcheck';
 import { harnessUrls } from './_database.ts';
 
 export const needs = ['DATABASE_URL'] as const;
