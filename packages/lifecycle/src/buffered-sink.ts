@@ -82,6 +82,8 @@ export class BufferedSink<T> extends Resource {
   readonly #waiters: (() => void)[] = [];
   #splitItems = 0;
   #splitBytes = 0;
+  /** Buffered items (in the queue or the splits) whose earlier answer was lost. */
+  #inDoubt = 0;
   #inFlightItems = 0;
   #received = 0;
   #sent = 0;
@@ -194,14 +196,11 @@ export class BufferedSink<T> extends Resource {
 
   stats(): BufferedSinkStats {
     const queue = this.#queue.stats();
-    let inDoubt = 0;
-    for (const entry of this.#queue.entries()) if (entry.value.inDoubt) inDoubt++;
-    for (const batch of this.#splits) for (const entry of batch) if (entry.value.inDoubt) inDoubt++;
     return {
       received: this.#received,
       buffered: queue.size + this.#splitItems,
       bufferedBytes: queue.bytes + this.#splitBytes,
-      inDoubt,
+      inDoubt: this.#inDoubt,
       inFlight: this.#inFlightItems,
       sent: this.#sent,
       unconfirmed: this.#unconfirmed,
@@ -292,6 +291,7 @@ export class BufferedSink<T> extends Resource {
         entries = this.#queue.take(this.batchSize, this.maxBatchBytes);
         if (entries.length === 0) break;
       }
+      for (const entry of entries) if (entry.value.inDoubt) this.#inDoubt--;
       this.#dispatch(entries, split);
     }
     if (this.#bufferedItems() === 0) this.#flushDue = false;
@@ -415,8 +415,9 @@ export class BufferedSink<T> extends Resource {
     const index = result.index;
     if (index !== undefined && Number.isInteger(index) && index >= 0 && index < entries.length) {
       this.#reject([entries[index]!], result.error);
-      const rest = entries.filter((_, i) => i !== index);
-      if (rest.length > 0) this.#pushSplits([rest]);
+      // What came before the refused item went through unrefused: it goes again on its own, so a later
+      // refusal among the items after it does not send it a third time.
+      this.#pushSplits([entries.slice(0, index), entries.slice(index + 1)].filter((part) => part.length > 0));
       return;
     }
     if (entries.length === 1) {
@@ -438,15 +439,23 @@ export class BufferedSink<T> extends Resource {
       const batch = batches[i]!;
       this.#splits.pushFront(batch);
       this.#splitItems += batch.length;
-      for (const entry of batch) this.#splitBytes += entry.bytes;
+      for (const entry of batch) {
+        this.#splitBytes += entry.bytes;
+        if (entry.value.inDoubt) this.#inDoubt++;
+      }
     }
   }
 
   #putBack(request: Request<T>, entries: Entry<T>[]): void {
     if (entries.length === 0) return;
     this.#retried += entries.length;
-    if (request.split) this.#pushSplits([entries]);
-    else this.#queue.requeue(entries);
+    if (request.split) {
+      this.#pushSplits([entries]);
+      return;
+    }
+    // Counted as buffered first: what the queue has no room for comes back through #lose().
+    for (const entry of entries) if (entry.value.inDoubt) this.#inDoubt++;
+    this.#queue.requeue(entries);
   }
 
   #reject(entries: readonly Entry<T>[], error: unknown): void {
@@ -514,6 +523,7 @@ export class BufferedSink<T> extends Resource {
     const dropped: T[] = [];
     const unconfirmed: T[] = [];
     for (const entry of entries) (entry.value.inDoubt ? unconfirmed : dropped).push(entry.value.value);
+    this.#inDoubt -= unconfirmed.length;
     if (dropped.length > 0) {
       this.#dropped[reason] += dropped.length;
       this.#observe(() => this.#options.onDrop?.(reason, dropped));

@@ -48,8 +48,6 @@ export interface Redactor {
 const JSON_FIELD = /"((?:[^"\\]|\\.)*)"(\s*:\s*)("(?:[^"\\]|\\.)*(?:"|$)|-?\d[\d.eE+-]*|true|false|null)/g;
 // key=value in form bodies, query strings, key=value connection strings.
 const PAIR = /(^|[&;,\s?])([^=&;,\s?]+)=([^&;,\s]*)/g;
-// scheme://user:password@ — the password is everything up to the last @ before the host.
-const URL_USERINFO = /([a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:)([^\s/?#]*)@/gi;
 const NORMALISE = /[-_.\s]/g;
 const CACHE_LIMIT = 4096;
 
@@ -112,12 +110,12 @@ class KeyRedactor implements Redactor {
       );
     }
     if (out.includes('=')) out = this.#pairs(out, REDACTED);
-    if (this.#strings && out.includes('://')) out = out.replace(URL_USERINFO, `$1${REDACTED_IN_URL}@`);
+    if (this.#strings && out.includes('://')) out = maskUserInfo(out);
     return out;
   }
 
   url(url: string): string {
-    let out = url.includes('@') ? url.replace(URL_USERINFO, `$1${REDACTED_IN_URL}@`) : url;
+    let out = url.includes('@') ? maskUserInfo(url) : url;
     if (out.includes('=')) out = this.#pairs(out, REDACTED_IN_URL);
     return out;
   }
@@ -127,7 +125,7 @@ class KeyRedactor implements Redactor {
     const url = value.includes('://');
     const pairs = value.includes('=');
     if (!url && !pairs) return value;
-    let out = url && value.includes('@') ? value.replace(URL_USERINFO, `$1${REDACTED_IN_URL}@`) : value;
+    let out = url && value.includes('@') ? maskUserInfo(value) : value;
     if (pairs) out = this.#pairs(out, url ? REDACTED_IN_URL : REDACTED);
     return out;
   }
@@ -156,6 +154,42 @@ class NoRedaction implements Redactor {
   string(value: string): string {
     return value;
   }
+}
+
+/**
+ * Masks the password of every `scheme://user:password@host` in a text, also in a malformed URL: a
+ * password may hold unencoded `@`, `/`, `#` or `?`, which a URL parser reads as the end of the user
+ * info. So everything between `://` and the last `@` before the URL ends (whitespace or the next
+ * `scheme://`) is the user info, and all of it after its first `:` is masked — a little more than the
+ * password at worst, never less.
+ */
+function maskUserInfo(text: string): string {
+  let out = text;
+  let scheme = out.indexOf('://');
+  while (scheme >= 0) {
+    const start = scheme + 3;
+    const end = endOfUrl(out, start);
+    const at = out.lastIndexOf('@', end - 1);
+    const colon = out.indexOf(':', start);
+    if (at >= start && colon >= 0 && colon < at) {
+      out = `${out.slice(0, colon + 1)}${REDACTED_IN_URL}${out.slice(at)}`;
+    }
+    scheme = out.indexOf('://', start);
+  }
+  return out;
+}
+
+/** Where the URL whose authority starts at `start` ends: whitespace, the next `scheme://`, or the end. */
+function endOfUrl(text: string, start: number): number {
+  const space = /\s/.exec(text.slice(start));
+  let end = space ? start + space.index : text.length;
+  const next = text.indexOf('://', start);
+  if (next >= 0 && next < end) {
+    let schemeStart = next;
+    while (schemeStart > start && /[A-Za-z0-9+.-]/.test(text[schemeStart - 1]!)) schemeStart--;
+    end = Math.min(end, schemeStart);
+  }
+  return end;
 }
 
 function normalise(key: string): string {

@@ -140,10 +140,11 @@ describe('BufferedSink', () => {
       expect(batch.every((item) => item.inDoubt && item.attempts === 1)).toBe(true);
       return { kind: 'stored' }; // "already there" counts as stored
     };
-    const s = sink(store);
+    const s = sink(store, { flushIntervalMs: 10_000, backoff: { initialMs: 200, maxMs: 200, jitter: 0 } });
     for (let i = 0; i < 10; i++) s.push(i);
+    await waitFor(() => s.stats().inDoubt === 5, { what: 'five items back in the buffer, in doubt' });
     await s.close();
-    expect(s.stats()).toMatchObject({ sent: 10, unconfirmed: 0, retried: 5 });
+    expect(s.stats()).toMatchObject({ sent: 10, unconfirmed: 0, retried: 5, inDoubt: 0 });
     expect([...store.stored.values()].every((n) => n === 1)).toBe(true);
   });
 
@@ -218,7 +219,9 @@ describe('BufferedSink', () => {
     const s = sink(store, { batchSize: 1000, maxItems: 1000 });
     for (let i = 0; i < 1000; i++) s.push(i);
     await s.close();
-    expect(store.requests).toBe(11);
+    // Each refusal sends what came before it on its own and what came after it again: 1 + 2 × 10.
+    expect(store.requests).toBe(21);
+    expect(s.stats().splits).toBe(0);
     expect(s.stats()).toMatchObject({ sent: 990, dropped: { rejected: 10 } });
   });
 

@@ -110,6 +110,14 @@ describe('redaction', () => {
       `https://api.example.com/cb?code=1&access_token=${REDACTED_IN_URL}`,
     );
     expect(defaultRedactor.url('https://example.com/path')).toBe('https://example.com/path');
+    // Malformed: unencoded characters a URL parser takes as the end of the user info.
+    for (const password of ['a/b', 'a#b', 'a?b', 'a@b', 'p@ss/w#rd?x']) {
+      const masked = defaultRedactor.url(`postgres://app:${password}@db:5432/prod`);
+      expect(masked).toBe(`postgres://app:${REDACTED_IN_URL}@db:5432/prod`);
+    }
+    expect(defaultRedactor.string('from postgres://a:x/y@h1/db to mysql://b:z#w@h2/db')).toBe(
+      `from postgres://a:${REDACTED_IN_URL}@h1/db to mysql://b:${REDACTED_IN_URL}@h2/db`,
+    );
   });
 
   it('scrubs string values only where a credential can be', () => {
