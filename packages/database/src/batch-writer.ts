@@ -2,9 +2,10 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
+  aborted,
   BoundedQueue,
   type BoundedQueueStats,
-  type CloseOptions,
+  type CloseContext,
   checkNumber,
   type DropReason,
   type ErrorReporter,
@@ -13,7 +14,6 @@ import {
   Resource,
   report,
   stderrReporter,
-  withDeadline,
 } from '@org/shared-lifecycle';
 import type { Knex } from 'knex';
 import { from as copyFrom } from 'pg-copy-streams';
@@ -141,18 +141,18 @@ export class BatchWriter<Row extends object> extends Resource {
   #inFlightRows = 0;
   #lastError: string | null = null;
   #lastFlushMs: number | null = null;
-  #pendingCloseTimeoutMs: number;
   readonly #onClosed: (() => void) | undefined;
 
   /** onClosed: called once when close() is done (the database forgets the writer). */
   constructor(knex: Knex, options: BatchWriterOptions<Row>, onClosed?: () => void) {
     const name = options.name ?? `batch-writer-${++writerCount}`;
     const closeTimeoutMs = checkNumber(`${name}.closeTimeoutMs`, options.closeTimeoutMs ?? 5_000, { min: 1 });
-    // The Resource deadline is a safety net behind our own, which leaves time to count what is left.
-    super(`database.${name}`, { closeTimeoutMs: closeTimeoutMs + 1_000 });
+    super(`database.${name}`, {
+      closeTimeoutMs,
+      ...(options.onError ? { onError: options.onError } : {}),
+    });
     this.name = name;
     this.closeTimeoutMs = closeTimeoutMs;
-    this.#pendingCloseTimeoutMs = closeTimeoutMs;
     if (typeof options.table !== 'string' || options.table === '') {
       throw new DatabaseError('ORG_DATABASE_INVALID_OPTION', `${name}: table must be a non-empty string`, {
         details: { option: 'table' },
@@ -265,25 +265,13 @@ export class BatchWriter<Row extends object> extends Resource {
     };
   }
 
-  override close(options?: CloseOptions): Promise<void> {
-    if (!this.closed && options?.timeoutMs !== undefined) {
-      this.#pendingCloseTimeoutMs = options.timeoutMs;
-      return super.close({ timeoutMs: options.timeoutMs + 1_000 });
-    }
-    return super.close(options);
-  }
-
-  protected async onClose(): Promise<void> {
-    const deadlineMs = this.#pendingCloseTimeoutMs;
+  protected async onClose(ctx: CloseContext): Promise<void> {
     const final = (async () => {
       await this.#interval.stop();
       await this.#flush(undefined, true);
     })();
-    try {
-      await withDeadline(final, deadlineMs, `${this.name} final flush`);
-    } catch {
-      // Past the deadline: whatever is still queued will not be written.
-    }
+    // Past the deadline whatever is still queued will not be written.
+    await Promise.race([final, aborted(ctx.signal)]);
     const left = this.#queue.drain().length;
     const unknown = this.#inFlightRows;
     if (left > 0) this.#dropped.closed += left;
@@ -292,7 +280,7 @@ export class BatchWriter<Row extends object> extends Resource {
         this.#onError,
         new DatabaseError(
           'ORG_DATABASE_ROWS_DROPPED',
-          `${this.name}: close() deadline of ${deadlineMs} ms passed with ${left} row(s) unwritten` +
+          `${this.name}: close() deadline passed with ${left} row(s) unwritten` +
             (unknown > 0 ? ` and ${unknown} row(s) in a batch still in flight` : ''),
           { details: { writer: this.name, reason: 'closed', count: left, inFlight: unknown } },
         ),

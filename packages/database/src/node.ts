@@ -1,4 +1,4 @@
-import { type ErrorReporter, ListenerGroup, report, withDeadline } from '@org/shared-lifecycle';
+import { aborted, type CloseContext, type ErrorReporter, ListenerGroup, report } from '@org/shared-lifecycle';
 import knex, { type Knex } from 'knex';
 import type { ResolvedConnection } from './connection.js';
 import { DatabaseError } from './errors.js';
@@ -166,23 +166,26 @@ export class DatabaseNode {
   }
 
   /**
-   * Destroys the pool. tarn waits for every checked-out connection to come back, which hangs forever
-   * on a leaked or long-held connection; so after graceMs the held connections are ended and handed
-   * back to the pool. Resolves with how many connections were terminated. Idempotent.
+   * Destroys the pool within ctx's deadline. tarn waits for every checked-out connection to come back,
+   * which hangs forever on a leaked or long-held connection; so when `grace` (a share of ctx) passes, the
+   * held connections are ended and handed back to the pool. Resolves with how many connections were
+   * terminated. Idempotent.
    */
-  destroy(graceMs: number, forceMs: number): Promise<number> {
+  destroy(ctx: CloseContext, grace: CloseContext): Promise<number> {
     if (this.#destroying) return this.#destroying;
-    this.#destroying = this.#destroy(graceMs, forceMs);
+    this.#destroying = this.#destroy(ctx, grace);
     return this.#destroying;
   }
 
-  async #destroy(graceMs: number, forceMs: number): Promise<number> {
+  async #destroy(ctx: CloseContext, grace: CloseContext): Promise<number> {
     const pool = this.#pool;
-    const destroying = this.knex.destroy();
+    const destroying = this.knex.destroy().then(
+      () => true,
+      () => true,
+    );
     let terminated = 0;
     try {
-      await withDeadline(destroying, Math.max(0, graceMs), `${this.name} pool destroy`);
-    } catch {
+      if (await Promise.race([destroying, aborted(grace.signal).then(() => false)])) return 0;
       const held = [...(pool?.used ?? [])];
       for (const { resource } of held) {
         const conn = resource as PgClientLike;
@@ -196,13 +199,13 @@ export class DatabaseNode {
           this.#onError,
           new DatabaseError(
             'ORG_DATABASE_CONNECTIONS_TERMINATED',
-            `${this.name}: ${terminated} connection(s) still held after ${graceMs} ms were terminated`,
+            `${this.name}: ${terminated} connection(s) still held at the close deadline were terminated`,
             { details: { node: this.name, terminated } },
           ),
           { source: `database.${this.name}` },
         );
       }
-      await withDeadline(destroying, Math.max(1, forceMs), `${this.name} pool destroy`).catch(() => {});
+      await Promise.race([destroying, aborted(ctx.signal)]);
     } finally {
       this.#listeners.removeAll();
     }

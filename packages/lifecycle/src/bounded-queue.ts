@@ -177,6 +177,11 @@ export class BoundedQueue<T> {
     return all;
   }
 
+  /** The buffered entries, oldest first (a view for reading; do not keep it past a change). */
+  entries(): IterableIterator<QueueEntry<T>> {
+    return this.#entries[Symbol.iterator]();
+  }
+
   stats(): BoundedQueueStats {
     const oldest = this.#entries.peekFront();
     return {

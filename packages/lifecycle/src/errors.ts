@@ -22,9 +22,12 @@ export class OrgError<Code extends string = string> extends Error {
 /** Codes of @org/shared-lifecycle. Each is documented in the package README. */
 export const LIFECYCLE_ERROR_CODES = {
   ORG_LIFECYCLE_CLOSED: 'The resource was used after close() or destroy() started.',
-  ORG_LIFECYCLE_CLOSE_TIMEOUT: 'close() did not finish within its deadline; the resource was aborted.',
+  ORG_LIFECYCLE_CLOSE_TIMEOUT:
+    'close() ran past its deadline: what was still in flight was aborted and what was left is counted (close() itself does not reject for it).',
   ORG_LIFECYCLE_INVALID_OPTION: 'An option is missing, of the wrong type, or out of range.',
   ORG_LIFECYCLE_TASK_FAILED: 'A timer task or a shutdown step threw or rejected; the error is the cause.',
+  ORG_LIFECYCLE_SEND_TIMEOUT:
+    "A buffered sink's request did not answer within requestTimeoutMs; its signal was aborted and its items were put back.",
 } as const;
 
 export type LifecycleErrorCode = keyof typeof LIFECYCLE_ERROR_CODES;

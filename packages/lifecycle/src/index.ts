@@ -6,8 +6,24 @@ export {
   type DropReason,
   type QueueEntry,
 } from './bounded-queue.js';
-export { type Closeable, type CloseFn, CloseOnce, type CloseOptions, Resource } from './close-once.js';
-export { withDeadline } from './deadline.js';
+export { BufferedSink } from './buffered-sink.js';
+export {
+  aborted,
+  type ChildCloseContext,
+  type CloseContext,
+  type CloseOptions,
+  createCloseContext,
+  isCloseContext,
+  type OwnedCloseContext,
+} from './close-context.js';
+export {
+  type Closeable,
+  type CloseFn,
+  CloseOnce,
+  type CloseOnceOptions,
+  Resource,
+  type ResourceOptions,
+} from './close-once.js';
 export { Deque } from './deque.js';
 export {
   isOrgError,
@@ -18,7 +34,37 @@ export {
   type OrgErrorOptions,
 } from './errors.js';
 export { ListenerGroup, type ListenerTarget } from './listeners.js';
-export { checkNumber } from './options.js';
+export {
+  checkNumber,
+  type NumberRule,
+  type OptionChecks,
+  type OptionErrorFactory,
+  optionChecks,
+} from './options.js';
 export { type IntervalTask, OwnedInterval, type OwnedIntervalOptions, sleep } from './owned-timer.js';
+export {
+  createRedactor,
+  DEFAULT_SECRET_KEYS,
+  defaultRedactor,
+  REDACTED,
+  REDACTED_IN_URL,
+  type Redactor,
+  type RedactorOptions,
+} from './redaction.js';
 export { type ErrorReporter, report, stderrReporter } from './report.js';
-export { EXIT_CODES, ShutdownCoordinator, type ShutdownOptions, type ShutdownResult } from './shutdown.js';
+export {
+  EXIT_CODES,
+  ShutdownCoordinator,
+  type ShutdownOptions,
+  type ShutdownResult,
+  type ShutdownStep,
+} from './shutdown.js';
+export type {
+  BufferedSinkOptions,
+  BufferedSinkStats,
+  SendContext,
+  Sender,
+  SendResult,
+  SinkDropReason,
+  SinkItem,
+} from './sink-types.js';

@@ -141,10 +141,15 @@ export class OwnedInterval {
 }
 
 /**
- * A promise that settles after ms, on an unref'd timer that is cleared when the signal aborts
- * (rejecting with the signal's reason). For backoff waits that must not hold the process open.
+ * A promise that settles after ms, on a timer that is cleared when the signal aborts (rejecting with the
+ * signal's reason). The timer is unref'd — a backoff wait does not hold the process open — unless
+ * `ref: true` (a wait that is part of work someone awaits, such as a close's retry).
  */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+export function sleep(
+  ms: number,
+  signal?: AbortSignal,
+  { ref = false }: { ref?: boolean } = {},
+): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
     const onAbort = () => {
@@ -155,7 +160,7 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
       signal?.removeEventListener('abort', onAbort);
       resolve();
     }, ms);
-    timer.unref();
+    if (!ref) timer.unref();
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

@@ -1,5 +1,6 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { aborted, type CloseContext, createCloseContext, type OwnedCloseContext } from './close-context.js';
 import type { Closeable } from './close-once.js';
-import { withDeadline } from './deadline.js';
 import { LifecycleError } from './errors.js';
 import { type ErrorReporter, report, stderrReporter } from './report.js';
 
@@ -21,10 +22,10 @@ export interface ShutdownOptions {
   duplicateSignalWindowMs?: number;
   /**
    * Runs once after every step has closed and the "shutdown finished" line is logged, before the
-   * exit: the place to close the logger, so the shutdown's own lines still reach it. Errors are
-   * reported, never thrown.
+   * exit: the place to close the logger, so the shutdown's own lines still reach it. `ctx` carries
+   * what is left of the deadline (at most timeoutMs). Errors are reported, never thrown.
    */
-  finally?: (result: ShutdownResult) => Promise<void> | void;
+  finally?: (result: ShutdownResult, ctx: CloseContext) => Promise<void> | void;
   /** Called with the exit code when a signal-started shutdown ends. Default process.exit. */
   exit?: (code: number) => void;
   onError?: ErrorReporter;
@@ -38,7 +39,10 @@ export interface ShutdownResult {
   steps: { name: string; ok: boolean; ms: number; error?: unknown }[];
 }
 
-type Step = { name: string; close: () => Promise<void> | void; timeoutMs: number };
+/** A shutdown step: anything with close(options), or a function given the step's close context. */
+export type ShutdownStep = Closeable | ((ctx: CloseContext) => Promise<void> | void);
+
+type Step = { name: string; close: (ctx: CloseContext) => Promise<void> | void; timeoutMs: number };
 
 /** Exit codes: 0 clean, 1 a resource failed or missed its deadline, 130 a second signal forced the exit. */
 export const EXIT_CODES = { clean: 0, failed: 1, forced: 130 } as const;
@@ -74,14 +78,11 @@ export class ShutdownCoordinator {
   }
 
   /**
-   * Registers a resource (anything with close(), or a function). Returns a function that
+   * Registers a resource (anything with close(), or a function). Each is closed with a CloseContext
+   * whose deadline is its timeoutMs (within what is left of totalTimeoutMs). Returns a function that
    * unregisters it, for resources closed earlier by their owner.
    */
-  register(
-    name: string,
-    resource: Closeable | (() => Promise<void> | void),
-    { timeoutMs = this.#timeoutMs } = {},
-  ) {
+  register(name: string, resource: ShutdownStep, { timeoutMs = this.#timeoutMs } = {}) {
     if (this.#shutdown)
       throw new LifecycleError('ORG_LIFECYCLE_CLOSED', `register("${name}") during shutdown`);
     // Anything with close() is closed, even when it is also callable (a middleware with close()).
@@ -90,7 +91,9 @@ export class ShutdownCoordinator {
     const step: Step = {
       name,
       timeoutMs,
-      close: closeable ? () => closeable.close({ timeoutMs }) : (resource as () => Promise<void> | void),
+      close: closeable
+        ? (ctx) => closeable.close(ctx)
+        : (resource as (ctx: CloseContext) => Promise<void> | void),
     };
     this.#steps.push(step);
     return () => {
@@ -111,16 +114,8 @@ export class ShutdownCoordinator {
         return;
       }
       this.#firstSignalAt = now;
-      const watchdog = Number.isFinite(this.#totalTimeoutMs)
-        ? setTimeout(() => {
-            this.#log?.('shutdown deadline passed: forcing exit', { timeoutMs: this.#totalTimeoutMs });
-            this.#exit(EXIT_CODES.failed);
-          }, this.#totalTimeoutMs)
-        : null;
-      void this.shutdown(signal).then((result) => {
-        if (watchdog) clearTimeout(watchdog);
-        this.#exit(result.code);
-      });
+      // Every step's context lies within the total deadline, so the shutdown ends soon after it passes.
+      void this.shutdown(signal).then((result) => this.#exit(result.code));
     };
     for (const signal of this.#signals) process.on(signal, handler);
     this.#handler = handler;
@@ -137,7 +132,7 @@ export class ShutdownCoordinator {
 
   /** Closes everything in reverse order. Idempotent: later calls get the same result. Never rejects. */
   shutdown(reason = 'shutdown'): Promise<ShutdownResult> {
-    this.#shutdown ??= this.#run(reason);
+    this.#shutdown ??= this.#run(reason, createCloseContext({ timeoutMs: this.#totalTimeoutMs }));
     return this.#shutdown;
   }
 
@@ -153,33 +148,65 @@ export class ShutdownCoordinator {
     this.dispose();
   }
 
-  async #run(reason: string): Promise<ShutdownResult> {
+  async #run(reason: string, total: OwnedCloseContext): Promise<ShutdownResult> {
     const steps: ShutdownResult['steps'] = [];
     this.#log?.('shutdown started', { reason, resources: this.#steps.length });
     for (const step of [...this.#steps].reverse()) {
       const started = performance.now();
-      try {
-        await withDeadline(
-          Promise.resolve().then(step.close),
-          step.timeoutMs,
-          `shutdown step "${step.name}"`,
-        );
-        steps.push({ name: step.name, ok: true, ms: performance.now() - started });
-      } catch (error) {
-        steps.push({ name: step.name, ok: false, ms: performance.now() - started, error });
-        report(this.#onError, error, { source: 'shutdown', step: step.name });
-      }
-      this.#log?.('closed', { step: step.name, ok: steps.at(-1)?.ok, ms: Math.round(steps.at(-1)?.ms ?? 0) });
+      const error = await this.#runStep(step.name, step.close, total.within(step.timeoutMs));
+      const ms = performance.now() - started;
+      steps.push(
+        error === undefined ? { name: step.name, ok: true, ms } : { name: step.name, ok: false, ms, error },
+      );
+      this.#log?.('closed', { step: step.name, ok: error === undefined, ms: Math.round(ms) });
     }
     const code = steps.every((s) => s.ok) ? EXIT_CODES.clean : EXIT_CODES.failed;
+    if (total.expired) this.#log?.('shutdown deadline passed', { timeoutMs: this.#totalTimeoutMs });
     this.#log?.('shutdown finished', { reason, code });
     const result = { code, reason, steps };
-    try {
-      await this.#finally?.(result);
-    } catch (error) {
-      report(this.#onError, error, { source: 'shutdown', step: 'finally' });
-    }
+    const final = this.#finally;
+    if (final) await this.#runStep('finally', (ctx) => final(result, ctx), total.within(this.#timeoutMs));
+    total[Symbol.dispose]();
     this.dispose();
     return result;
+  }
+
+  /**
+   * Runs one step with its context and returns its error (undefined when it closed in time). A step that
+   * ignores its deadline is left behind once the deadline passes (its late failure is still reported).
+   */
+  async #runStep(
+    name: string,
+    close: (ctx: CloseContext) => Promise<void> | void,
+    ctx: CloseContext & Disposable,
+  ): Promise<unknown> {
+    const work = Promise.resolve().then(() => close(ctx));
+    try {
+      const outcome = await Promise.race([
+        work.then(() => 'closed' as const),
+        // On the deadline the step gets one more turn of the event loop to finish what the abort started.
+        aborted(ctx.signal)
+          .then(() => nextTurn())
+          .then(() => 'deadline' as const),
+      ]);
+      if (outcome === 'closed' && !ctx.expired) return undefined;
+      const error = new LifecycleError(
+        'ORG_LIFECYCLE_CLOSE_TIMEOUT',
+        `shutdown step "${name}" ran past its deadline`,
+        {
+          details: { step: name },
+        },
+      );
+      if (outcome === 'deadline') {
+        work.catch((late: unknown) => report(this.#onError, late, { source: 'shutdown', step: name }));
+      }
+      report(this.#onError, error, { source: 'shutdown', step: name });
+      return error;
+    } catch (error) {
+      report(this.#onError, error, { source: 'shutdown', step: name });
+      return error;
+    } finally {
+      ctx[Symbol.dispose]();
+    }
   }
 }

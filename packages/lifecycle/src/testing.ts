@@ -58,3 +58,27 @@ export async function isCollected(
 export function undocumentedCodes(readme: string, codes: Iterable<string>): string[] {
   return [...codes].filter((code) => !readme.includes(code));
 }
+
+/**
+ * Polls `check` until it returns a truthy value (returned) or the timeout passes (rejects with `what`
+ * and the last value). The wait uses unref'd timers.
+ */
+export async function waitFor<T>(
+  check: () => T | Promise<T>,
+  {
+    timeoutMs = 5000,
+    intervalMs = 10,
+    what = 'condition',
+  }: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
+): Promise<T> {
+  const deadline = performance.now() + timeoutMs;
+  let last: T | undefined;
+  for (;;) {
+    last = await check();
+    if (last) return last;
+    if (performance.now() >= deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${String(last)})`);
+    }
+    await new Promise<void>((resolve) => setTimeout(resolve, intervalMs).unref());
+  }
+}

@@ -2,7 +2,6 @@ import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Backoff } from '../src/backoff.js';
-import { withDeadline } from '../src/deadline.js';
 import { LIFECYCLE_ERROR_CODES, OrgError } from '../src/errors.js';
 import { ListenerGroup } from '../src/listeners.js';
 import { report } from '../src/report.js';
@@ -42,11 +41,6 @@ describe('errors and reporting', () => {
     const cause = new Error('root');
     const e = new OrgError('ORG_X', 'msg', { cause, details: { a: 1 } });
     expect(e).toMatchObject({ code: 'ORG_X', cause, details: { a: 1 }, name: 'OrgError' });
-  });
-
-  it('withDeadline settles like the work when it is in time', async () => {
-    await expect(withDeadline(Promise.resolve(7), 1000, 'x')).resolves.toBe(7);
-    await expect(withDeadline(Promise.reject(new Error('e')), 1000, 'x')).rejects.toThrow('e');
   });
 
   it('report() survives a throwing reporter', () => {

@@ -167,3 +167,62 @@ describe('ShutdownCoordinator', () => {
     expect([called, closed]).toEqual([0, 1]);
   });
 });
+
+describe('ShutdownCoordinator close contexts', () => {
+  it('gives each step a context with its own deadline inside the total, and finally what is left', async () => {
+    const seen: Record<string, number> = {};
+    const coordinator = new ShutdownCoordinator({
+      exit: () => {},
+      timeoutMs: 300,
+      totalTimeoutMs: 1000,
+      finally: (_result, ctx) => {
+        seen.finally = ctx.remainingMs();
+      },
+    });
+    coordinator.register('a', (ctx) => {
+      seen.a = ctx.remainingMs();
+    });
+    coordinator.register(
+      'b',
+      (ctx) => {
+        seen.b = ctx.remainingMs();
+      },
+      { timeoutMs: 50 },
+    );
+    const closeable = {
+      close: async (options?: { timeoutMs?: number }) => {
+        seen.c = options?.timeoutMs ?? -1;
+      },
+    };
+    coordinator.register('c', closeable, { timeoutMs: 5000 });
+    const result = await coordinator.shutdown();
+    expect(result.code).toBe(EXIT_CODES.clean);
+    expect(seen.c).toBeGreaterThan(900);
+    expect(seen.c).toBeLessThanOrEqual(1000);
+    expect(seen.b).toBeLessThanOrEqual(50);
+    expect(seen.a).toBeLessThanOrEqual(300);
+    expect(seen.finally).toBeLessThanOrEqual(300);
+  });
+
+  it('a resource that honours its context finishes at the deadline and the step counts as failed', async () => {
+    const errors: unknown[] = [];
+    const coordinator = new ShutdownCoordinator({ exit: () => {}, onError: (e) => errors.push(e) });
+    let abortedAt = 0;
+    const started = performance.now();
+    coordinator.register(
+      'honest',
+      (ctx) =>
+        new Promise<void>((resolve) =>
+          ctx.signal.addEventListener('abort', () => {
+            abortedAt = performance.now() - started;
+            resolve();
+          }),
+        ),
+      { timeoutMs: 40 },
+    );
+    const result = await coordinator.shutdown();
+    expect(abortedAt).toBeGreaterThanOrEqual(35);
+    expect(result.steps[0]).toMatchObject({ name: 'honest', ok: false });
+    expect(errors).toEqual([expect.objectContaining({ code: 'ORG_LIFECYCLE_CLOSE_TIMEOUT' })]);
+  });
+});

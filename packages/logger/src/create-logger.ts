@@ -1,5 +1,6 @@
 import {
   CloseOnce,
+  type CloseOptions,
   checkNumber,
   type ErrorReporter,
   ListenerGroup,
@@ -78,7 +79,7 @@ export interface LoggerStats {
 export type Logger = winston.Logger & {
   stats(): LoggerStats;
   /** Flushes and closes the Elasticsearch transport within the deadline, then closes winston. Idempotent; never rejects. */
-  shutdown(options?: { timeoutMs?: number }): Promise<void>;
+  shutdown(options?: CloseOptions): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
   /** The Elasticsearch transport, when configured. */
   readonly elasticsearch: ElasticsearchTransport | undefined;
@@ -265,18 +266,17 @@ export function createLogger(options: LoggerOptions): Logger {
 
   const lifecycle = new CloseOnce(
     'Logger',
-    async (signal) => {
+    async (ctx) => {
       closed = true;
-      await es?.close({ timeoutMs: remaining(signal, deadlineAt) });
+      await es?.close(ctx);
       await endTransports(logger, fileTransport);
       logger.close();
       listeners.removeAll();
       // After close, later errors of the (now unpiped) transports have nowhere to go but the channel.
       listeners.on(logger, 'error', (error: unknown) => report(onError, error, { source: 'logger' }));
     },
-    { defaultTimeoutMs: optionNumber('shutdownTimeoutMs', options.shutdownTimeoutMs ?? 5000, 0) },
+    { defaultTimeoutMs: optionNumber('shutdownTimeoutMs', options.shutdownTimeoutMs ?? 5000, 0), onError },
   );
-  let deadlineAt = Number.POSITIVE_INFINITY;
   let shutdownPromise: Promise<void> | null = null;
 
   Object.defineProperty(logger, 'elasticsearch', { value: es, enumerable: false });
@@ -288,10 +288,9 @@ export function createLogger(options: LoggerOptions): Logger {
     closed,
     elasticsearch: es?.stats(),
   });
-  logger.shutdown = ({ timeoutMs = lifecycle.defaultTimeoutMs }: { timeoutMs?: number } = {}) => {
+  logger.shutdown = (closeOptions?: CloseOptions) => {
     if (shutdownPromise) return shutdownPromise;
-    deadlineAt = Date.now() + timeoutMs;
-    shutdownPromise = lifecycle.close({ timeoutMs }).catch((error: unknown) => {
+    shutdownPromise = lifecycle.close(closeOptions).catch((error: unknown) => {
       report(onError, error, { source: 'logger.shutdown' });
     });
     return shutdownPromise;
@@ -327,11 +326,6 @@ function readLevel(value: object): string {
   } catch {
     return 'info';
   }
-}
-
-function remaining(signal: AbortSignal, deadlineAt: number): number {
-  if (signal.aborted) return 0;
-  return Number.isFinite(deadlineAt) ? Math.max(0, deadlineAt - Date.now()) : 5000;
 }
 
 /**

@@ -5,6 +5,7 @@ import {
   type BackoffOptions,
   BoundedQueue,
   CloseOnce,
+  type CloseOptions,
   checkNumber,
   type ErrorReporter,
   OwnedInterval,
@@ -238,8 +239,9 @@ export class ElasticsearchTransport extends TransportStream implements AsyncDisp
           onError: this.#onError,
         }),
     );
-    this.#lifecycle = new CloseOnce('ElasticsearchTransport', (signal) => this.#shutdown(signal), {
+    this.#lifecycle = new CloseOnce('ElasticsearchTransport', (ctx) => this.#shutdown(ctx.signal), {
       defaultTimeoutMs: num('closeTimeoutMs', options.closeTimeoutMs ?? 5000, 0),
+      onError: this.#onError,
     });
     if (options.client !== undefined) {
       this.#client = options.client;
@@ -339,7 +341,7 @@ export class ElasticsearchTransport extends TransportStream implements AsyncDisp
    * client it created, and leaves no handles. Idempotent; never rejects: what could not be sent is
    * counted in dropped.closed and reported as ORG_LOGGER_ES_CLOSE_UNSENT.
    */
-  override close(options: { timeoutMs?: number } = {}): Promise<void> {
+  override close(options: CloseOptions = {}): Promise<void> {
     if (this.#closing) return this.#closing;
     this.#closeStarted = true;
     let finished!: () => void;
@@ -347,9 +349,8 @@ export class ElasticsearchTransport extends TransportStream implements AsyncDisp
       finished = resolve;
     });
     this.#closeFinished = finished;
-    const timeoutMs = options.timeoutMs ?? this.#lifecycle.defaultTimeoutMs;
     this.#closing = this.#lifecycle
-      .close({ timeoutMs })
+      .close(options)
       .catch((error: unknown) => {
         this.#abort.abort(error);
         this.#setLastError('ORG_LOGGER_ES_CLOSE_UNSENT', error);

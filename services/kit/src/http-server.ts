@@ -7,7 +7,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Resource } from '@org/shared-lifecycle';
+import { type CloseContext, Resource } from '@org/shared-lifecycle';
 import { ServiceError } from './errors.js';
 
 export interface HttpServerOptions {
@@ -114,7 +114,8 @@ export class HttpServer extends Resource {
     });
   }
 
-  protected override async onClose(signal: AbortSignal): Promise<void> {
+  protected override async onClose(ctx: CloseContext): Promise<void> {
+    const signal = ctx.signal;
     this.#draining = true;
     for (const res of this.#open) if (!res.headersSent) res.setHeader('connection', 'close');
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
