@@ -1,3 +1,4 @@
+import type { Redactor } from '@org/shared-lifecycle';
 import type { CaptureBudget } from './capture-budget.js';
 
 /** Why a body was not captured (its size is still logged). */
@@ -82,13 +83,13 @@ export class BodyCapture {
     if (take < len) this.#truncatedBy = 'max-bytes';
   }
 
-  /** Builds the log part (the text through `redact`) and releases the captured bytes. */
-  toLog(redact: (text: string) => string): BodyLog {
+  /** Builds the log part (its text redacted) and releases the captured bytes. */
+  toLog(redact: Redactor): BodyLog {
     try {
       if (this.#skipped !== null) return { bytes: this.bytes, skipped: this.#skipped };
       const chunks = this.#chunks ?? [];
       const buffer = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, this.#held);
-      const log: BodyLog = { bytes: this.bytes, content: redact(buffer.toString('utf8')) };
+      const log: BodyLog = { bytes: this.bytes, content: redact.text(buffer.toString('utf8')) };
       if (this.#held < this.bytes) log.truncated = true;
       if (this.#truncatedBy !== null) log.truncated_by = this.#truncatedBy;
       return log;

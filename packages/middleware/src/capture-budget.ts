@@ -27,7 +27,8 @@ export class CaptureBudget {
   #refusals = 0;
 
   constructor(options: CaptureBudgetOptions = {}) {
-    this.maxBytes = check.number('captureBudget.maxBytes', options.maxBytes, 32 * MiB, {
+    this.maxBytes = check.number('captureBudget.maxBytes', options.maxBytes, {
+      default: 32 * MiB,
       min: 0,
       integer: true,
     });

@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { type ErrorReporter, stderrReporter } from '@org/shared-lifecycle';
+import { defaultRedactor, type ErrorReporter, type Redactor, stderrReporter } from '@org/shared-lifecycle';
 import { defaultIsTextual } from './body-capture.js';
 import { type CaptureBudget, globalCaptureBudget } from './capture-budget.js';
 import { compileTrust, type TrustProxy } from './client-address.js';
 import { type MetricsConvention, type RequestRecorder, requestRecorder } from './http-metrics.js';
 import { check, MiB } from './options.js';
-import { DEFAULT_REDACT_BODY_KEYS, DEFAULT_REDACT_HEADERS, redactBody } from './redact.js';
 import { defaultRoute } from './route.js';
 import type { Config } from './state.js';
 import type { LogSink, MetricsLike, RequestLogEntry } from './types.js';
@@ -46,10 +45,12 @@ export interface RequestLoggerOptions {
   captureBudget?: CaptureBudget;
   /** Which content types count as textual. Default: text/*, JSON, XML, form-urlencoded, JavaScript, GraphQL. */
   isTextual?: (contentType: string) => boolean;
-  /** Header names whose values are logged as [REDACTED]. Default: authorization, proxy-authorization, cookie, set-cookie, x-api-key. */
-  redactHeaders?: readonly string[];
-  /** Body field and query parameter names redacted; null turns body and query redaction off. Default: secret-looking names. */
-  redactBodyKeys?: RegExp | null;
+  /**
+   * What hides secrets in logged headers, captured bodies and the query string: lifecycle's one
+   * redaction. Default `defaultRedactor` (authorization, cookies, API keys, tokens, passwords…);
+   * `createRedactor({ keys: ['x-tenant'] })` adds names, `createRedactor(false)` turns it off.
+   */
+  redact?: Redactor;
   /** Log the (redacted) request headers. Default true. */
   logRequestHeaders?: boolean;
   /** Log the (redacted) response headers. Default false. */
@@ -81,22 +82,26 @@ function defaultLevel(entry: RequestLogEntry): string {
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]+$/i;
 
+function headerName(name: string): string {
+  if (!HEADER_NAME.test(name)) check.fail('requestIdHeader', 'requestIdHeader must be a header name');
+  return name.toLowerCase();
+}
+
 export function resolveConfig(options: RequestLoggerOptions): Config {
   if (typeof options !== 'object' || options === null)
     check.fail('options', 'requestLogger options must be an object');
   check.hasMethod('logger', options.logger, 'log', 'log(level, message, meta)');
-  const maxCaptureBytes = check.number('maxCaptureBytes', options.maxCaptureBytes, 10 * MiB, {
+  const maxCaptureBytes = check.number('maxCaptureBytes', options.maxCaptureBytes, {
+    default: 10 * MiB,
     integer: true,
   });
-  const maxLogged = check.number('maxLoggedBodyBytes', options.maxLoggedBodyBytes, 64 * 1024, {
+  const maxLogged = check.number('maxLoggedBodyBytes', options.maxLoggedBodyBytes, {
+    default: 64 * 1024,
     integer: true,
   });
-  const redactHeaders = check.strings('redactHeaders', options.redactHeaders, DEFAULT_REDACT_HEADERS);
-  const redactBodyKeys =
-    options.redactBodyKeys === undefined ? DEFAULT_REDACT_BODY_KEYS : options.redactBodyKeys;
-  if (redactBodyKeys !== null && !(redactBodyKeys instanceof RegExp)) {
-    check.fail('redactBodyKeys', 'redactBodyKeys must be a RegExp or null');
-  }
+  const redact = options.redact ?? defaultRedactor;
+  for (const method of ['headers', 'text', 'url'] as const)
+    check.hasMethod('redact', redact, method, `${method}()`);
   const convention = check.oneOf<MetricsConvention>(
     'metricsConvention',
     options.metricsConvention,
@@ -110,33 +115,30 @@ export function resolveConfig(options: RequestLoggerOptions): Config {
       options.metrics,
       convention,
       check.numbers('histogramBuckets', options.histogramBuckets),
-      check.number('maxLabelSets', options.maxLabelSets, 500, { min: 1, integer: true }),
+      check.number('maxLabelSets', options.maxLabelSets, { default: 500, min: 1, integer: true }),
     );
   }
   const route = check.fn('route', options.route, defaultRoute);
   return {
     logger: options.logger,
-    dataset: options.dataset === undefined ? undefined : check.string('dataset', options.dataset, ''),
+    dataset: options.dataset === undefined ? undefined : check.string('dataset', options.dataset),
     recorder,
     captureResponse: check.boolean('captureResponseBody', options.captureResponseBody, false),
     captureRequest: check.boolean('captureRequestBody', options.captureRequestBody, false),
     holdLimit: Math.min(maxCaptureBytes, maxLogged),
     budget: options.captureBudget ?? globalCaptureBudget(),
     isTextual: check.fn('isTextual', options.isTextual, defaultIsTextual),
-    redactHeaders: new Set(redactHeaders.map((name) => name.toLowerCase())),
-    redactText: redactBodyKeys === null ? (text) => text : (text) => redactBody(text, redactBodyKeys),
+    redact,
     logRequestHeaders: check.boolean('logRequestHeaders', options.logRequestHeaders, true),
     logResponseHeaders: check.boolean('logResponseHeaders', options.logResponseHeaders, false),
-    requestIdHeader: check
-      .string('requestIdHeader', options.requestIdHeader, 'x-request-id', HEADER_NAME)
-      .toLowerCase(),
+    requestIdHeader: headerName(check.string('requestIdHeader', options.requestIdHeader, 'x-request-id')),
     generateRequestId: check.fn('generateRequestId', options.generateRequestId, randomUUID),
     trust: options.trustProxy === undefined ? null : compileTrust(options.trustProxy),
     route,
     customRoute: route !== defaultRoute,
     level: check.fn('level', options.level, defaultLevel),
     probes: new Set(check.strings('probes', options.probes, DEFAULT_PROBE_PATHS)),
-    skip: check.fn('skip', options.skip, null),
+    skip: check.optionalFn<(req: IncomingMessage) => boolean>('skip', options.skip),
     onError: check.fn<ErrorReporter>('onError', options.onError, stderrReporter),
     stats: {
       requests: 0,

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
+import type { Redactor } from '@org/shared-lifecycle';
 import type { BodyLog } from './body-capture.js';
-import { redactHeaders } from './redact.js';
 import type { State } from './state.js';
 import type { RequestLogEntry } from './types.js';
 
@@ -15,9 +15,11 @@ export interface Outcome {
   template: string | undefined;
 }
 
-function bodyLog(capture: State['response'], bytes: number, redact: (text: string) => string): BodyLog {
+function bodyLog(capture: State['response'], bytes: number, redact: Redactor): BodyLog {
   return capture === null ? { bytes } : capture.toLog(redact);
 }
+
+type Headers = Record<string, string | string[] | number>;
 
 /** Builds the entry of a finished (or aborted) request. Releases the captured bodies. */
 export function buildEntry(state: State, res: ServerResponse, outcome: Outcome): RequestLogEntry {
@@ -27,16 +29,16 @@ export function buildEntry(state: State, res: ServerResponse, outcome: Outcome):
   const request: RequestLogEntry['http']['request'] = {
     id: context.requestId,
     method: state.method,
-    body: bodyLog(state.request, state.bytesIn, config.redactText),
+    body: bodyLog(state.request, state.bytesIn, config.redact),
   };
   const response: RequestLogEntry['http']['response'] = {
-    body: bodyLog(state.response, state.bytesOut, config.redactText),
+    body: bodyLog(state.response, state.bytesOut, config.redact),
   };
   if (outcome.status !== null) response.status_code = outcome.status;
   if (outcome.aborted) request.aborted = true;
   if (config.logRequestHeaders && req !== null)
-    request.headers = redactHeaders(req.headers, config.redactHeaders);
-  if (config.logResponseHeaders) response.headers = redactHeaders(res.getHeaders(), config.redactHeaders);
+    request.headers = config.redact.headers(req.headers as Headers);
+  if (config.logResponseHeaders) response.headers = config.redact.headers(res.getHeaders() as Headers);
   const http: RequestLogEntry['http'] = { version: req?.httpVersion ?? '1.1', request, response };
   if (outcome.template !== undefined) http.route = outcome.template;
   const failed = outcome.aborted || (outcome.status !== null && outcome.status >= 500);
@@ -48,7 +50,7 @@ export function buildEntry(state: State, res: ServerResponse, outcome: Outcome):
   const entry: RequestLogEntry = {
     event,
     http,
-    url: q === -1 ? { path: url } : { path: url.slice(0, q), query: config.redactText(url.slice(q + 1)) },
+    url: q === -1 ? { path: url } : { path: url.slice(0, q), query: config.redact.url(url.slice(q + 1)) },
     trace: { id: context.traceId },
     span: { id: context.spanId },
     transaction: { id: context.spanId },

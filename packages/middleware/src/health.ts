@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { type ErrorReporter, report, withDeadline } from '@org/shared-lifecycle';
+import { type ErrorReporter, report, sleep } from '@org/shared-lifecycle';
 import { MiddlewareError } from './errors.js';
 import { check } from './options.js';
 import { rejectMethod, sendJson } from './respond.js';
@@ -78,14 +78,27 @@ async function runCheck(spec: ResolvedCheck): Promise<CheckResult> {
   const timeout = new MiddlewareError('ORG_MIDDLEWARE_HEALTH_CHECK_TIMEOUT', `${spec.name} timed out`, {
     details: { check: spec.name, timeoutMs: spec.timeoutMs },
   });
-  const work = (async () => spec.check(controller.signal))();
+  // lifecycle's sleep: an unref'd timer, cleared as soon as the check settles.
+  const settled = new AbortController();
+  const deadline = sleep(spec.timeoutMs, settled.signal).then(
+    () => {
+      controller.abort(timeout);
+      return failure(timeout, elapsed());
+    },
+    () => undefined,
+  );
+  const work = (async (): Promise<CheckResult> => {
+    try {
+      await spec.check(controller.signal);
+      return { status: 'ok', durationMs: elapsed() };
+    } catch (error) {
+      return failure(error, elapsed());
+    }
+  })();
   try {
-    await withDeadline(work, spec.timeoutMs, `health check ${spec.name}`, () => controller.abort(timeout));
-    return { status: 'ok', durationMs: elapsed() };
-  } catch (error) {
-    // A check that misses its deadline may still settle later: that outcome is ignored, not unhandled.
-    work.catch(() => {});
-    return failure(controller.signal.aborted ? timeout : error, elapsed());
+    return (await Promise.race([work, deadline])) ?? (await work);
+  } finally {
+    settled.abort();
   }
 }
 
@@ -109,10 +122,10 @@ export function healthHandler(options: HealthHandlerOptions = {}): EndpointHandl
 } {
   check.object('healthHandler options', options);
   check.object('checks', options.checks);
-  const timeoutMs = check.number('timeoutMs', options.timeoutMs, 2000, { min: 1, max: 2 ** 31 - 1 });
+  const timeoutMs = check.number('timeoutMs', options.timeoutMs, { default: 2000, min: 1, max: 2 ** 31 - 1 });
   const probeOf = check.fn('probe', options.probe, defaultProbe);
-  const onError = check.fn<ErrorReporter | null>('onError', options.onError, null);
-  const details = check.fn<(() => Record<string, unknown>) | null>('details', options.details, null);
+  const onError = check.optionalFn<ErrorReporter>('onError', options.onError);
+  const details = check.optionalFn<() => Record<string, unknown>>('details', options.details);
   const checks: ResolvedCheck[] = [];
   for (const [name, value] of Object.entries(options.checks ?? {})) {
     const spec = typeof value === 'function' ? { check: value } : value;
@@ -124,7 +137,8 @@ export function healthHandler(options: HealthHandlerOptions = {}): EndpointHandl
       check: spec.check,
       liveness: spec.liveness === true,
       critical: spec.critical !== false,
-      timeoutMs: check.number(`checks.${name}.timeoutMs`, spec.timeoutMs, timeoutMs, {
+      timeoutMs: check.number(`checks.${name}.timeoutMs`, spec.timeoutMs, {
+        default: timeoutMs,
         min: 1,
         max: 2 ** 31 - 1,
       }),

@@ -59,8 +59,6 @@ export {
   memoryLimits,
   type OldGenerationSource,
 } from './memory-limits.js';
-// Redaction defaults
-export { DEFAULT_REDACT_BODY_KEYS, DEFAULT_REDACT_HEADERS, REDACTED, redactBody } from './redact.js';
 export {
   getRequestId,
   type LoggedHandler,

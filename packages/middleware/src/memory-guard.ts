@@ -1,6 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { constants, type ELDHistogram, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
-import { CloseOnce, type ErrorReporter, OwnedInterval, report, stderrReporter } from '@org/shared-lifecycle';
+import {
+  type CloseContext,
+  CloseOnce,
+  type CloseOptions,
+  type ErrorReporter,
+  OwnedInterval,
+  report,
+  stderrReporter,
+} from '@org/shared-lifecycle';
 import { MiddlewareError } from './errors.js';
 import { type MemoryLimits, memoryLimits } from './memory-limits.js';
 import { check } from './options.js';
@@ -113,8 +121,10 @@ export const MEMORY_GUARD_STATS_METRICS = Object.freeze({
 });
 
 export interface MemoryGuard extends Middleware, AsyncDisposable {
-  /** Stops sampling; afterwards every request passes. Idempotent. */
-  close(): Promise<void>;
+  /** Stops sampling (within the context's deadline); afterwards every request passes. Idempotent. */
+  close(options?: CloseOptions | CloseContext): Promise<void>;
+  /** The abortive close: the same, without waiting for a sample in progress. Idempotent. */
+  destroy(reason?: unknown): Promise<void>;
   stats(): MemoryGuardStats;
   isUnderPressure(): boolean;
   /** Samples now (the timer keeps its own pace). */
@@ -147,25 +157,22 @@ export function memoryGuard(options: MemoryGuardOptions = {}): MemoryGuard {
   const limits = memoryLimits();
   const defaults = defaultThresholds(limits);
   const thresholds: MemoryThresholds = {
-    maxHeapUsedBytes: check.number('maxHeapUsedBytes', options.maxHeapUsedBytes, defaults.maxHeapUsedBytes),
-    maxRssBytes: check.number('maxRssBytes', options.maxRssBytes, defaults.maxRssBytes),
-    maxEventLoopDelayMs: check.number(
-      'maxEventLoopDelayMs',
-      options.maxEventLoopDelayMs,
-      defaults.maxEventLoopDelayMs,
-    ),
+    maxHeapUsedBytes: check.number('maxHeapUsedBytes', options.maxHeapUsedBytes, {
+      default: defaults.maxHeapUsedBytes,
+    }),
+    maxRssBytes: check.number('maxRssBytes', options.maxRssBytes, { default: defaults.maxRssBytes }),
+    maxEventLoopDelayMs: check.number('maxEventLoopDelayMs', options.maxEventLoopDelayMs, {
+      default: defaults.maxEventLoopDelayMs,
+    }),
   };
-  const sampleIntervalMs = check.number(
-    'sampleIntervalMs',
-    options.sampleIntervalMs,
-    MEMORY_GUARD_DEFAULTS.sampleIntervalMs,
-    {
-      min: 1,
-      max: 2 ** 31 - 1,
-    },
-  );
+  const sampleIntervalMs = check.number('sampleIntervalMs', options.sampleIntervalMs, {
+    default: MEMORY_GUARD_DEFAULTS.sampleIntervalMs,
+    min: 1,
+    max: 2 ** 31 - 1,
+  });
   const retryAfter = String(
-    check.number('retryAfterSeconds', options.retryAfterSeconds, MEMORY_GUARD_DEFAULTS.retryAfterSeconds, {
+    check.number('retryAfterSeconds', options.retryAfterSeconds, {
+      default: MEMORY_GUARD_DEFAULTS.retryAfterSeconds,
       min: 0,
       max: 86_400,
       integer: true,
@@ -173,7 +180,7 @@ export function memoryGuard(options: MemoryGuardOptions = {}): MemoryGuard {
   );
   const logger = options.logger;
   if (logger !== undefined) check.hasMethod('logger', logger, 'log', 'log(level, message, meta)');
-  const exempt = check.fn<((req: IncomingMessage) => boolean) | null>('exempt', options.exempt, null);
+  const exempt = check.optionalFn<(req: IncomingMessage) => boolean>('exempt', options.exempt);
   const onError = check.fn<ErrorReporter>('onError', options.onError, stderrReporter);
   const readMemory = check.fn<() => MemoryUsageLike>('readMemory', options.readMemory, () =>
     process.memoryUsage(),
@@ -303,14 +310,18 @@ export function memoryGuard(options: MemoryGuardOptions = {}): MemoryGuard {
     });
     gcObserver.observe({ entryTypes: ['gc'] });
   }
-  const lifecycle = new CloseOnce('memoryGuard', async () => {
-    gcObserver?.disconnect();
-    gcObserver = null;
-    await timer.stop();
-    delay?.disable();
-    delay = null;
-    reason = null;
-  });
+  const lifecycle = new CloseOnce(
+    'memoryGuard',
+    async (ctx) => {
+      gcObserver?.disconnect();
+      gcObserver = null;
+      await timer.stop({ abort: ctx.signal.aborted });
+      delay?.disable();
+      delay = null;
+      reason = null;
+    },
+    { onError },
+  );
 
   const guard = ((req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => {
     if (reason === null || exempt?.(req)) {
@@ -332,7 +343,8 @@ export function memoryGuard(options: MemoryGuardOptions = {}): MemoryGuard {
     res.end(body);
   }) as MemoryGuard;
 
-  guard.close = () => lifecycle.close();
+  guard.close = (options) => lifecycle.close(options);
+  guard.destroy = (why) => lifecycle.destroy(why);
   guard[Symbol.asyncDispose] = () => lifecycle.close();
   guard.isUnderPressure = () => reason !== null;
   guard.sample = () => (lifecycle.closed ? Promise.resolve() : timer.trigger());

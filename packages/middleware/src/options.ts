@@ -1,52 +1,27 @@
-import { checkNumber } from '@org/shared-lifecycle';
+import { optionChecks } from '@org/shared-lifecycle';
 import { MiddlewareError } from './errors.js';
 
+function invalid(option: string, message: string): MiddlewareError {
+  return new MiddlewareError('ORG_MIDDLEWARE_INVALID_OPTION', message, { details: { option } });
+}
+
 /**
- * The package's one option check: every function throws ORG_MIDDLEWARE_INVALID_OPTION naming the
- * option (with the lifecycle error as the cause where there is one). `undefined` means "use the
- * fallback".
+ * The package's one option check: lifecycle's optionChecks with this package's
+ * ORG_MIDDLEWARE_INVALID_OPTION (naming the option, never its value), plus the shapes only this
+ * package needs. `undefined` means "use the default".
  */
 export const check = {
-  number(
-    name: string,
-    value: unknown,
-    fallback: number,
-    range: { min?: number; max?: number; integer?: boolean } = {},
-  ): number {
-    if (value === undefined) return fallback;
-    try {
-      return checkNumber(name, value, range);
-    } catch (error) {
-      throw invalid(name, (error as Error).message, error);
-    }
-  },
+  ...optionChecks((message, details) => invalid(details.option, message)),
 
-  boolean(name: string, value: unknown, fallback: boolean): boolean {
-    if (value === undefined) return fallback;
-    if (typeof value !== 'boolean') throw invalid(name, `${name} must be a boolean, got ${typeof value}`);
-    return value;
-  },
-
-  string(name: string, value: unknown, fallback: string, pattern?: RegExp): string {
-    if (value === undefined) return fallback;
-    if (typeof value !== 'string' || (pattern !== undefined && !pattern.test(value))) {
-      throw invalid(name, `${name} must be a string${pattern ? ` matching ${pattern}` : ''}`);
-    }
-    return value;
-  },
-
-  oneOf<T extends string>(name: string, value: unknown, allowed: readonly T[], fallback: T): T {
-    if (value === undefined) return fallback;
-    if (!allowed.includes(value as T)) throw invalid(name, `${name} must be one of ${allowed.join(', ')}`);
-    return value as T;
-  },
-
-  fn<F>(name: string, value: unknown, fallback: F): F {
-    if (value === undefined) return fallback;
-    if (typeof value !== 'function') throw invalid(name, `${name} must be a function, got ${typeof value}`);
+  /** An optional callback: null when not given. */
+  // biome-ignore lint/complexity/noBannedTypes: any callable is accepted; the caller names its type.
+  optionalFn<F extends Function>(name: string, value: unknown): F | null {
+    if (value === undefined) return null;
+    if (typeof value !== 'function') throw invalid(name, `${name} must be a function`);
     return value as F;
   },
 
+  /** A plain object, or undefined. */
   object(name: string, value: unknown): void {
     if (value !== undefined && (typeof value !== 'object' || value === null || Array.isArray(value))) {
       throw invalid(name, `${name} must be an object`);
@@ -70,12 +45,7 @@ export const check = {
     return value as number[];
   },
 
-  /** Throws the invalid-option error for a check that needs more than the ones above. */
-  fail(name: string, message: string): never {
-    throw invalid(name, message);
-  },
-
-  /** An array of strings (header names, paths). */
+  /** An array of strings (paths), or the fallback. */
   strings(name: string, value: unknown, fallback: readonly string[]): readonly string[] {
     if (value === undefined) return fallback;
     if (!Array.isArray(value) || value.some((item) => typeof item !== 'string')) {
@@ -83,13 +53,11 @@ export const check = {
     }
     return value as string[];
   },
-};
 
-function invalid(option: string, message: string, cause?: unknown): MiddlewareError {
-  return new MiddlewareError('ORG_MIDDLEWARE_INVALID_OPTION', message, {
-    details: { option },
-    ...(cause === undefined ? {} : { cause }),
-  });
-}
+  /** Throws the invalid-option error for a check the ones above do not cover. */
+  fail(name: string, message: string): never {
+    throw invalid(name, message);
+  },
+};
 
 export const MiB = 1024 * 1024;

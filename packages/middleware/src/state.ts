@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ErrorReporter } from '@org/shared-lifecycle';
+import type { ErrorReporter, Redactor } from '@org/shared-lifecycle';
 import type { BodyCapture } from './body-capture.js';
 import type { CaptureBudget } from './capture-budget.js';
 import type { TrustFn } from './client-address.js';
@@ -29,8 +29,7 @@ export interface Config {
   holdLimit: number;
   budget: CaptureBudget;
   isTextual: (contentType: string) => boolean;
-  redactHeaders: ReadonlySet<string>;
-  redactText: (text: string) => string;
+  redact: Redactor;
   logRequestHeaders: boolean;
   logResponseHeaders: boolean;
   requestIdHeader: string;

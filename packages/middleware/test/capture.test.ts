@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import http, { type ServerResponse } from 'node:http';
 import { gunzipSync } from 'node:zlib';
+import { waitFor } from '@org/shared-lifecycle/testing';
 import compression from 'compression';
 import express from 'express';
 import { describe, expect, test } from 'vitest';
@@ -11,7 +12,7 @@ import {
   requestLogger,
   withRequestLogging,
 } from '../src/index.js';
-import { captureLogger, drain, request, startServer, waitFor } from './helpers.js';
+import { captureLogger, drain, request, startServer } from './helpers.js';
 
 const MiB = 1024 * 1024;
 

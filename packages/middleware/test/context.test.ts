@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import http from 'node:http';
 import { Writable } from 'node:stream';
+import { waitFor } from '@org/shared-lifecycle/testing';
 import express from 'express';
 import { describe, expect, test } from 'vitest';
 import winston from 'winston';
@@ -13,7 +14,7 @@ import {
   runWithContext,
   withRequestLogging,
 } from '../src/index.js';
-import { captureLogger, request, startServer, waitFor } from './helpers.js';
+import { captureLogger, request, startServer } from './helpers.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const id = () => requestContext()?.requestId;

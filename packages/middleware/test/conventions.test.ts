@@ -1,8 +1,9 @@
+import { waitFor } from '@org/shared-lifecycle/testing';
 import express from 'express';
 import { Registry } from 'prom-client';
 import { describe, expect, test } from 'vitest';
 import { DEFAULT_PROBE_PATHS, healthHandler, OTEL_DURATION_BUCKETS, requestLogger } from '../src/index.js';
-import { captureLogger, promMetrics, request, startServer, waitFor } from './helpers.js';
+import { captureLogger, promMetrics, request, startServer } from './helpers.js';
 
 describe('route labels', () => {
   test('a route declared with several paths is labelled with the one that matched, in logs and metrics', async () => {

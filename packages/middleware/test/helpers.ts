@@ -97,14 +97,6 @@ export function drain(url: string): Promise<{ status: number; bytes: number }> {
   });
 }
 
-export async function waitFor(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error('waitFor: condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
 /** A metrics object on prom-client itself: each histogram() registers a real Histogram in `registry`. */
 export function promMetrics(registry: Registry): MetricsLike {
   return {

@@ -1,4 +1,4 @@
-import { activeResources, collectGarbage, resourcesAddedSince } from '@org/shared-lifecycle/testing';
+import { activeResources, collectGarbage, resourcesAddedSince, waitFor } from '@org/shared-lifecycle/testing';
 import express from 'express';
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { type MemoryUsageLike, memoryGuard } from '../src/index.js';
@@ -16,11 +16,6 @@ function blockLoop(ms: number): void {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
-
-async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition() && Date.now() < deadline) await sleep(10);
-}
 
 function usage(heapUsed: number, rss = 100 * MiB): MemoryUsageLike {
   return { heapUsed, rss, heapTotal: heapUsed * 2, external: 0, arrayBuffers: 0 };
@@ -159,7 +154,7 @@ describe('memoryGuard', () => {
         }
       })();
       try {
-        await until(() => guard.isUnderPressure());
+        await waitFor(() => guard.isUnderPressure(), { timeoutMs: 10_000, what: 'pressure' });
         expect(guard.stats()).toMatchObject({ underPressure: true, reason: 'eventLoopDelay', episodes: 1 });
         expect(guard.stats().lastSample?.eventLoopDelayMs).toBeGreaterThan(100);
         // Still blocked: requests (served between the slices) are turned away.
@@ -172,7 +167,7 @@ describe('memoryGuard', () => {
       }
 
       // The guard's own timer sees the loop free again.
-      await until(() => !guard.isUnderPressure());
+      await waitFor(() => !guard.isUnderPressure(), { timeoutMs: 10_000, what: 'relief' });
       expect(guard.isUnderPressure()).toBe(false);
       expect(guard.stats().lastSample?.eventLoopDelayMs).toBeLessThan(100);
       expect((await request(server.url)).status).toBe(200);

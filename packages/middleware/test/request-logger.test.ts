@@ -1,4 +1,6 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import { createRedactor } from '@org/shared-lifecycle';
+import { waitFor } from '@org/shared-lifecycle/testing';
 import express from 'express';
 import { Registry } from 'prom-client';
 import { describe, expect, test } from 'vitest';
@@ -9,7 +11,7 @@ import {
   requestLogger,
   withRequestLogging,
 } from '../src/index.js';
-import { captureLogger, promMetrics, request, startServer, waitFor } from './helpers.js';
+import { captureLogger, promMetrics, request, startServer } from './helpers.js';
 
 function lastEntry<T>(entries: T[]): T {
   const entry = entries.at(-1);
@@ -145,9 +147,16 @@ describe('requestLogger (Express)', () => {
       res.json({ ok: true, access_token: 'tok-123', nested: { apiKey: 'k-1', name: 'bob' } });
     });
     await using server = await startServer(app);
-    await request(`${server.url}/login`, {
+    await request(`${server.url}/login?access_token=qs-secret&page=1`, {
       method: 'POST',
-      body: JSON.stringify({ user: 'bob', password: 'hunter2', card_number: 4111111111111111 }),
+      body: JSON.stringify({
+        user: 'bob',
+        password: 'hunter2',
+        card_number: 4111111111111111,
+        refresh_token: 'rt-1',
+        client_secret: 'cs-1',
+        dbPassword: 'db-1',
+      }),
       headers: {
         'content-type': 'application/json',
         authorization: 'Bearer very-secret',
@@ -159,7 +168,18 @@ describe('requestLogger (Express)', () => {
     await waitFor(() => entries.length === 1);
     const entry = lastEntry(entries);
     const text = JSON.stringify(entry);
-    for (const secret of ['very-secret', 'hunter2', '4111111111111111', 'tok-123', 'k-1', 'sekrit-session']) {
+    for (const secret of [
+      'very-secret',
+      'hunter2',
+      '4111111111111111',
+      'tok-123',
+      'k-1',
+      'sekrit-session',
+      'rt-1',
+      'cs-1',
+      'db-1',
+      'qs-secret',
+    ]) {
       expect(text).not.toContain(secret);
     }
     expect(entry.http.request.headers).toMatchObject({
@@ -173,7 +193,11 @@ describe('requestLogger (Express)', () => {
       user: 'bob',
       password: '[REDACTED]',
       card_number: '[REDACTED]',
+      refresh_token: '[REDACTED]',
+      client_secret: '[REDACTED]',
+      dbPassword: '[REDACTED]',
     });
+    expect(entry.url).toEqual({ path: '/login', query: 'access_token=***&page=1' });
     expect(JSON.parse(entry.http.response.body.content ?? '')).toEqual({
       ok: true,
       access_token: '[REDACTED]',
@@ -181,11 +205,15 @@ describe('requestLogger (Express)', () => {
     });
   });
 
-  test('redaction is configurable, and can be turned off for bodies', async () => {
+  test("redaction is lifecycle's Redactor: other keys with createRedactor(), none with createRedactor(false)", async () => {
     const { logger, entries } = captureLogger();
     const app = express();
     app.use(
-      requestLogger({ logger, captureResponseBody: true, redactHeaders: ['x-tenant'], redactBodyKeys: null }),
+      requestLogger({
+        logger,
+        captureResponseBody: true,
+        redact: createRedactor({ keys: ['x-tenant'], replaceDefaults: true }),
+      }),
     );
     app.get('/', (_req, res) => {
       res.json({ password: 'visible' });
@@ -199,6 +227,22 @@ describe('requestLogger (Express)', () => {
       authorization: 'Bearer shown',
     });
     expect(entry.http.response.body.content).toBe('{"password":"visible"}');
+    const off = captureLogger();
+    const open = express();
+    open.use(requestLogger({ logger: off.logger, captureResponseBody: true, redact: createRedactor(false) }));
+    open.get('/', (_req, res) => {
+      res.json({ token: 'visible' });
+    });
+    await using openServer = await startServer(open);
+    await request(`${openServer.url}/?api_key=k`, { headers: { cookie: 'sid=1' } });
+    await waitFor(() => off.entries.length === 1);
+    expect(off.entries[0]).toMatchObject({
+      url: { query: 'api_key=k' },
+      http: {
+        request: { headers: { cookie: 'sid=1' } },
+        response: { body: { content: '{"token":"visible"}' } },
+      },
+    });
   });
 
   test('honours Express trust proxy through req.ip, or its own trustProxy option', async () => {
@@ -274,8 +318,9 @@ describe('requestLogger (Express)', () => {
       ['maxCaptureBytes', { logger, maxCaptureBytes: -1 }],
       ['maxLoggedBodyBytes', { logger, maxLoggedBodyBytes: 'big' }],
       ['captureResponseBody', { logger, captureResponseBody: 'yes' }],
-      ['redactHeaders', { logger, redactHeaders: 'authorization' }],
-      ['redactBodyKeys', { logger, redactBodyKeys: 'password' }],
+      ['redact', { logger, redact: { headers() {} } }],
+      ['probes', { logger, probes: '/health' }],
+      ['metricsConvention', { logger, metricsConvention: 'otel' }],
       ['requestIdHeader', { logger, requestIdHeader: 'bad header' }],
       ['metrics', { logger, metrics: {} }],
       ['trustProxy', { logger, trustProxy: ['not-an-ip'] }],
