@@ -93,9 +93,9 @@ function countByConstructor(list: readonly unknown[]): Map<string, number> {
   return counts;
 }
 
-function countByValue(list: readonly string[]): Map<string, number> {
+function countByValue(list: readonly unknown[]): Map<string, number> {
   const counts = new Map<string, number>();
-  for (const item of list) counts.set(item, (counts.get(item) ?? 0) + 1);
+  for (const item of list) counts.set(String(item), (counts.get(String(item)) ?? 0) + 1);
   return counts;
 }
 
@@ -284,30 +284,35 @@ export class DefaultMetrics {
     registry.registerMetric(lagNow);
     for (const metric of Object.values(lagGauges)) registry.registerMetric(metric);
 
-    const resources = perScrape(() => process.getActiveResourcesInfo());
-    byType(
-      'nodejs_active_resources',
+    // A family by type and its total (named *_total by prom-client, hence untyped) per kind of resource.
+    const active = (
+      kind: 'resources' | 'handles' | 'requests',
+      help: string,
+      read: () => readonly unknown[],
+      count: (items: readonly unknown[]) => Map<string, number>,
+    ) => {
+      const items = perScrape(read);
+      byType(`nodejs_active_${kind}`, help, () => count(items()));
+      untyped(`nodejs_active_${kind}_total`, `Total number of active ${kind}.`, () => items().length);
+    };
+    active(
+      'resources',
       'Number of active resources that are currently keeping the event loop alive, grouped by async resource type.',
-      () => countByValue(resources()),
+      () => process.getActiveResourcesInfo(),
+      countByValue,
     );
-    untyped('nodejs_active_resources_total', 'Total number of active resources.', () => resources().length);
-    if (typeof internals._getActiveHandles === 'function') {
-      const handles = perScrape(() => internals._getActiveHandles?.() ?? []);
-      byType(
-        'nodejs_active_handles',
-        'Number of active libuv handles grouped by handle type. Every handle type is C++ class name.',
-        () => countByConstructor(handles()),
-      );
-      untyped('nodejs_active_handles_total', 'Total number of active handles.', () => handles().length);
-    }
-    if (typeof internals._getActiveRequests === 'function') {
-      const requests = perScrape(() => internals._getActiveRequests?.() ?? []);
-      byType(
-        'nodejs_active_requests',
-        'Number of active libuv requests grouped by request type. Every request type is C++ class name.',
-        () => countByConstructor(requests()),
-      );
-      untyped('nodejs_active_requests_total', 'Total number of active requests.', () => requests().length);
+    for (const [kind, list, help] of [
+      ['handles', internals._getActiveHandles, 'Number of active libuv handles grouped by handle type.'],
+      ['requests', internals._getActiveRequests, 'Number of active libuv requests grouped by request type.'],
+    ] as const) {
+      if (typeof list === 'function') {
+        active(
+          kind,
+          `${help} Every ${kind.slice(0, -1)} type is C++ class name.`,
+          () => list.call(process),
+          countByConstructor,
+        );
+      }
     }
 
     gauge(
