@@ -31,67 +31,49 @@ export interface ContextLogFields {
   http: { request: { id: string } };
 }
 
-/** The per-request context object; `logFields` is built once, on first use. */
-export class ActiveContext implements RequestContext {
-  readonly requestId: string;
-  readonly traceId: string;
-  readonly spanId: string;
-  readonly parentSpanId: string | undefined;
-  readonly traceFlags: string;
-  readonly tracestate: string | undefined;
-  #traceparent: string | undefined;
-  #fields: ContextLogFields | undefined;
+/** A request's context; `traceparent` is made at once (every response carries it). */
+export function newContext(
+  requestId: string,
+  traceId: string,
+  spanId: string,
+  parentSpanId: string | undefined,
+  traceFlags: string,
+  tracestate: string | undefined,
+): RequestContext {
+  return {
+    requestId,
+    traceId,
+    spanId,
+    parentSpanId,
+    traceFlags,
+    tracestate,
+    traceparent: formatTraceparent(traceId, spanId, traceFlags),
+  };
+}
 
-  constructor(
-    requestId: string,
-    traceId: string,
-    spanId: string,
-    parentSpanId: string | undefined,
-    traceFlags: string,
-    tracestate: string | undefined,
-  ) {
-    this.requestId = requestId;
-    this.traceId = traceId;
-    this.spanId = spanId;
-    this.parentSpanId = parentSpanId;
-    this.traceFlags = traceFlags;
-    this.tracestate = tracestate;
-  }
+// Built on first use, once per request: most requests write one line (their entry), which has its own ids.
+const logFields = new WeakMap<RequestContext, ContextLogFields>();
 
-  get traceparent(): string {
-    this.#traceparent ??= formatTraceparent(this.traceId, this.spanId, this.traceFlags);
-    return this.#traceparent;
-  }
-
-  get logFields(): ContextLogFields {
+function fieldsOf(context: RequestContext): ContextLogFields {
+  let fields = logFields.get(context);
+  if (fields === undefined) {
     // Frozen: one object is handed to every line of the request, and no line may change the next.
-    this.#fields ??= Object.freeze({
-      trace: Object.freeze({ id: this.traceId }),
-      span: Object.freeze({ id: this.spanId }),
-      transaction: Object.freeze({ id: this.spanId }),
-      http: Object.freeze({ request: Object.freeze({ id: this.requestId }) }),
+    fields = Object.freeze({
+      trace: Object.freeze({ id: context.traceId }),
+      span: Object.freeze({ id: context.spanId }),
+      transaction: Object.freeze({ id: context.spanId }),
+      http: Object.freeze({ request: Object.freeze({ id: context.requestId }) }),
     });
-    return this.#fields;
+    logFields.set(context, fields);
   }
-
-  toJSON(): RequestContext {
-    return {
-      requestId: this.requestId,
-      traceId: this.traceId,
-      spanId: this.spanId,
-      parentSpanId: this.parentSpanId,
-      traceFlags: this.traceFlags,
-      tracestate: this.tracestate,
-      traceparent: this.traceparent,
-    };
-  }
+  return fields;
 }
 
 /** One store per process, even when two copies of this package are loaded. */
 const STORAGE_KEY = Symbol.for('@org/shared-middleware.requestContext');
-const holder = globalThis as { [STORAGE_KEY]?: AsyncLocalStorage<ActiveContext> };
-holder[STORAGE_KEY] ??= new AsyncLocalStorage<ActiveContext>();
-export const storage: AsyncLocalStorage<ActiveContext> = holder[STORAGE_KEY];
+const holder = globalThis as { [STORAGE_KEY]?: AsyncLocalStorage<RequestContext> };
+holder[STORAGE_KEY] ??= new AsyncLocalStorage<RequestContext>();
+export const storage: AsyncLocalStorage<RequestContext> = holder[STORAGE_KEY];
 
 /** The context of the request being served, or undefined outside one. */
 export function requestContext(): RequestContext | undefined {
@@ -104,21 +86,11 @@ export function requestContext(): RequestContext | undefined {
  * per-line context hook; the object is built once per request and must not be changed.
  */
 export function contextLogFields(): ContextLogFields | undefined {
-  return storage.getStore()?.logFields;
+  const context = storage.getStore();
+  return context === undefined ? undefined : fieldsOf(context);
 }
 
 /** Runs `fn` inside a request context (for work a request hands to a queue or a worker of its own). */
 export function runWithContext<R>(context: RequestContext, fn: () => R): R {
-  const active =
-    context instanceof ActiveContext
-      ? context
-      : new ActiveContext(
-          context.requestId,
-          context.traceId,
-          context.spanId,
-          context.parentSpanId,
-          context.traceFlags,
-          context.tracestate,
-        );
-  return storage.run(active, fn);
+  return storage.run(context, fn);
 }

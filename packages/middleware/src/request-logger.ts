@@ -4,7 +4,7 @@ import { BodyCapture, captureDecision } from './body-capture.js';
 import type { CaptureBudget } from './capture-budget.js';
 import { clientAddress } from './client-address.js';
 import { type RequestLoggerOptions, resolveConfig } from './config.js';
-import { ActiveContext, storage } from './context.js';
+import { newContext, type RequestContext, storage } from './context.js';
 import { buildEntry, entryMessage, type Outcome } from './entry.js';
 import { handleError } from './error-handler.js';
 import { MiddlewareError } from './errors.js';
@@ -126,13 +126,13 @@ function install(
   config: Config,
   req: Tagged<IncomingMessage>,
   res: Tagged<ServerResponse>,
-): ActiveContext | undefined {
+): RequestContext | undefined {
   if (res[kState] !== undefined) return undefined;
   const url = req.url ?? '/';
   if (isProbe(config, url) || config.skip?.(req)) return undefined;
   const headers = req.headers;
   const parent = headers.traceparent === undefined ? undefined : parseTraceparent(headers.traceparent);
-  const context = new ActiveContext(
+  const context = newContext(
     requestIdFrom(headers[config.requestIdHeader], config.generateRequestId),
     parent?.traceId ?? newTraceId(),
     newSpanId(),
@@ -193,7 +193,7 @@ function install(
   return context;
 }
 
-function safeInstall(config: Config, req: IncomingMessage, res: ServerResponse): ActiveContext | undefined {
+function safeInstall(config: Config, req: IncomingMessage, res: ServerResponse): RequestContext | undefined {
   try {
     return install(config, req, res);
   } catch (error) {

@@ -3,7 +3,7 @@ import type { ErrorReporter, Redactor } from '@org/shared-lifecycle';
 import type { BodyCapture } from './body-capture.js';
 import type { CaptureBudget } from './capture-budget.js';
 import type { TrustFn } from './client-address.js';
-import type { ActiveContext } from './context.js';
+import type { RequestContext } from './context.js';
 import type { RequestRecorder } from './http-metrics.js';
 import type { LogSink, RequestLogEntry } from './types.js';
 
@@ -60,7 +60,7 @@ export interface State {
   /** The URL as it arrived (routers rewrite req.url for mounted apps). */
   url: string;
   method: string;
-  context: ActiveContext;
+  context: RequestContext;
   userAgent: string | undefined;
   clientIp: string | null;
   /** The response's own write and end, called by the wrappers. */

@@ -19,12 +19,19 @@ import { captureLogger, request, startServer } from './helpers.js';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const id = () => requestContext()?.requestId;
 
-/** A winston logger with a format that adds contextLogFields() to every line: what a logger's context hook does. */
+/**
+ * A winston logger with a format that adds contextLogFields() to every line, as a logger's context
+ * hook does: the entry's own fields win (the request entry has an http object of its own).
+ */
 function contextLogger() {
   const lines: Record<string, unknown>[] = [];
   const logger = winston.createLogger({
     level: 'debug',
-    format: winston.format((info) => Object.assign(info, contextLogFields()))(),
+    format: winston.format((info) => {
+      for (const [key, value] of Object.entries(contextLogFields() ?? {}))
+        if (!(key in info)) info[key] = value;
+      return info;
+    })(),
     transports: [
       new winston.transports.Stream({
         stream: new Writable({
@@ -124,6 +131,11 @@ describe('request context', () => {
         'from the route',
       ]);
       expect(messages.filter((m) => m.startsWith('POST /work 200 '))).toHaveLength(1);
+      const entry = group.find((l) => String(l.message).startsWith('POST /work 200 '));
+      expect(entry?.http).toMatchObject({
+        request: { id: requestId, method: 'POST' },
+        response: { status_code: 200 },
+      });
       const traceIds = new Set(group.map((l) => (l.trace as { id: string }).id));
       expect(traceIds.size, requestId).toBe(1);
       const spans = new Set(group.map((l) => (l.span as { id: string }).id));
