@@ -32,13 +32,7 @@ export const COLUMNS: readonly ColumnSpec[] = [
   // default metrics
   { column: 'active_handles', metric: 'nodejs_active_handles' },
   { column: 'active_requests', metric: 'nodejs_active_requests' },
-  {
-    column: 'event_loop_p99_ms',
-    metric: 'nodejs_eventloop_lag_seconds',
-    labels: { quantile: '0.99' },
-    aggregate: 'max',
-    scale: 1000,
-  },
+  { column: 'event_loop_p99_ms', metric: 'nodejs_eventloop_lag_p99_seconds', aggregate: 'max', scale: 1000 },
   // The heap outside the young generation (what survives scavenges); right after a major GC it is the live set.
   {
     column: 'heap_tenured_mb',
