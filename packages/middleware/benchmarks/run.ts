@@ -15,7 +15,7 @@
 // that server with --cpu-prof (the profile is written to benchmarks/profiles/ when it stops).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, openSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import autocannon from 'autocannon';
 
@@ -32,6 +32,7 @@ type Framework = keyof typeof frameworks;
 const rssContestants = ['bare', 'org-capture', 'express-winston', 'pino-http'] as const;
 const serverScript = new URL('./server.ts', import.meta.url).pathname;
 const profiles = new URL('./profiles/', import.meta.url).pathname;
+const devNull = openSync('/dev/null', 'w');
 
 interface Server {
   name: string;
@@ -46,12 +47,13 @@ async function start(framework: string, mode: string): Promise<Server> {
   const child = spawn(
     process.execPath,
     [...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profiles}`] : []), serverScript, framework, mode],
-    { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] },
+    // The log lines go where a service's stdout would go in the benchmark: nowhere.
+    { stdio: ['ignore', devNull, 'inherit', 'ipc'] },
   );
   const port = await new Promise<number>((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`${name} exited with ${code}`)));
-    child.stdout?.once('data', (data: Buffer) => resolve(Number(data.toString().trim())));
+    child.once('message', (message: { port: number }) => resolve(message.port));
   });
   return { name, child, port };
 }

@@ -1,19 +1,18 @@
 // One server in its own process, so that its CPU time and peak RSS (VmHWM) are its own.
-// Usage: node benchmarks/server.ts <framework> <mode>; prints the port on stdout, and answers an IPC
-// message "cpu" with its process.cpuUsage() (user + system, µs).
+// Usage: node benchmarks/server.ts <framework> <mode>, with an IPC channel: sends { port } when it
+// listens, and answers the message "cpu" with its process.cpuUsage() (user + system, µs).
 //
 // framework: express (Express 5) or http (node:http). Routes: GET /json (a ~1 KB JSON object) and
 // GET /big (32 MB of JSON text, for the memory case).
 //
-// Every logging contestant writes one JSON line per request to /dev/null through a real file
-// destination, as a service writing to a file would:
-// - org, org-capture: requestLogger / withRequestLogging → createLogger of @org/shared-logger
-//   (console transport on fs.createWriteStream('/dev/null')); org-capture also captures the bodies;
-// - pino-http: pino-http → pino(pino.destination('/dev/null')) (sonic-boom, pino's own destination);
+// Every logging contestant writes one JSON line per request to stdout, as a service does; the runner
+// points the server's stdout at /dev/null:
+// - org, org-capture: requestLogger / withRequestLogging → createLogger of @org/shared-logger with its
+//   defaults (ECS JSON on stdout); org-capture also captures the bodies;
+// - pino-http: pino-http → pino() with its defaults (its own stdout destination, sonic-boom);
 // - diagnostics: org-winston (requestLogger → a plain winston logger, format.json(), Stream transport
-//   on the same kind of stream), org-nullsink (requestLogger → a sink that does nothing);
+//   on process.stdout), org-nullsink (requestLogger → a sink that does nothing);
 // - express-winston (memory case only): its body whitelist, the same winston logger.
-import { createWriteStream } from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createLogger } from '@org/shared-logger';
@@ -27,19 +26,17 @@ import winston from 'winston';
 const framework = process.argv[2] ?? 'express';
 const mode = process.argv[3] ?? 'bare';
 
-const devNull = () => createWriteStream('/dev/null');
 const orgLogger = () =>
   createLogger({
     service: { name: 'bench', version: '1.0.0', environment: 'production' },
-    console: { stream: devNull() },
     level: 'info',
   });
 const winstonLogger = () =>
   winston.createLogger({
     format: winston.format.json(),
-    transports: [new winston.transports.Stream({ stream: devNull() })],
+    transports: [new winston.transports.Stream({ stream: process.stdout })],
   });
-const pinoLogger = () => pino(pino.destination({ dest: '/dev/null', sync: false }));
+const pinoLogger = () => pino();
 
 /** About 1 KB of JSON, like a small API answer. */
 const payload = {
@@ -131,7 +128,7 @@ if (framework === 'express') {
 }
 
 server.listen(0, '127.0.0.1', () => {
-  process.stdout.write(`${(server.address() as AddressInfo).port}\n`);
+  process.send?.({ port: (server.address() as AddressInfo).port });
 });
 process.on('message', (message) => {
   if (message === 'cpu') {
