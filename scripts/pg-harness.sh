@@ -15,7 +15,9 @@
 #   PG_HARNESS_PRIMARY_PORT   primary port (default: a free loopback port picked by the kernel)
 #   PG_HARNESS_REPLICA_PORT   replica port (default: likewise)
 #
-# Servers listen on 127.0.0.1 only, with trust auth for 127.0.0.1 only; nothing is durable (fsync=off).
+# Servers listen on 127.0.0.1 and a unix socket in the state dir, with trust auth for those only, except
+# for one role that must give a password (scram-sha-256): $PASSWORD_ROLE, for tests of a missing or wrong
+# password. Nothing is durable (fsync=off).
 # When run as root every server binary runs as the `postgres` user (initdb refuses root).
 set -euo pipefail
 
@@ -24,6 +26,8 @@ readonly SLOT_NAME=org_harness_replica
 readonly REPLICA_APP_NAME=org_harness_replica
 readonly MARKER=.org-pg-harness
 readonly WAIT_SECONDS=${PG_HARNESS_WAIT_SECONDS:-30}
+readonly PASSWORD_ROLE=org_harness_password
+readonly PASSWORD_ROLE_SECRET=org-harness-secret
 
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 REPO_HASH=$(printf '%s' "$REPO_ROOT" | sha256sum | cut -c1-10)
@@ -186,6 +190,7 @@ load_state() {
 }
 
 primary_url() { printf 'postgres://postgres@127.0.0.1:%s/postgres' "$PRIMARY_PORT"; }
+password_url() { printf 'postgres://%s@127.0.0.1:%s/postgres' "$PASSWORD_ROLE" "$PRIMARY_PORT"; }
 replica_url() { printf 'postgres://postgres@127.0.0.1:%s/postgres' "$REPLICA_PORT"; }
 
 write_env_file() {
@@ -197,6 +202,9 @@ write_env_file() {
     printf 'PG_HARNESS_REPLICA_PORT=%s\n' "$REPLICA_PORT"
     printf 'PG_HARNESS_DIR=%s\n' "$STATE_DIR"
     printf 'PG_HARNESS_BIN=%s\n' "$PG_BIN"
+    printf 'PG_HARNESS_SOCKET_DIR=%s\n' "$SOCKET_DIR"
+    printf 'PG_HARNESS_PASSWORD_URL=%s\n' "$(password_url)"
+    printf 'PG_HARNESS_PASSWORD=%s\n' "$PASSWORD_ROLE_SECRET"
   } >"$tmp"
   chmod 0644 "$tmp"
   mv -f "$tmp" "$ENV_FILE"
@@ -297,6 +305,39 @@ init_state_dir() {
 # Appends lines (stdin) to a file in a data dir, as the dir's owner.
 append_conf() { as_pg tee -a "$1" >/dev/null; }
 
+# Trust for 127.0.0.1 and the state dir's socket, except $PASSWORD_ROLE, which must give its password.
+readonly HBA_MARKER='# pg-harness: trust for 127.0.0.1 and the socket; a password for one role'
+write_hba() { # data dir
+  printf '%s\n' \
+    "$HBA_MARKER" \
+    "host all $PASSWORD_ROLE 127.0.0.1/32 scram-sha-256" \
+    "local all $PASSWORD_ROLE scram-sha-256" \
+    'local all all trust' \
+    'host all all 127.0.0.1/32 trust' \
+    'host replication all 127.0.0.1/32 trust' |
+    as_pg tee "$1/pg_hba.conf" >/dev/null
+}
+
+# The password role and the pg_hba.conf it needs, also in a harness created before they existed.
+ensure_password_role() {
+  local dir changed=0
+  for dir in "$PRIMARY_DIR" "$REPLICA_DIR"; do
+    if [[ -f $dir/pg_hba.conf ]] && ! as_pg grep -qF "$HBA_MARKER" "$dir/pg_hba.conf"; then
+      write_hba "$dir"
+      if server_running "$dir"; then as_pg "$PG_BIN/pg_ctl" reload -D "$dir" >/dev/null; fi
+      changed=1
+    fi
+  done
+  # Created on the primary; the replica gets it through replication.
+  sql "$PRIMARY_PORT" "DO \$\$ BEGIN
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$PASSWORD_ROLE') THEN
+      SET password_encryption = 'scram-sha-256';
+      CREATE ROLE $PASSWORD_ROLE LOGIN PASSWORD '$PASSWORD_ROLE_SECRET';
+    END IF;
+  END \$\$" >/dev/null || die "could not create the role $PASSWORD_ROLE"
+  ((changed == 0)) || log "added the password role $PASSWORD_ROLE and local-socket trust to pg_hba.conf"
+}
+
 create_fresh() {
   choose_ports
   init_state_dir
@@ -307,12 +348,7 @@ create_fresh() {
     die "initdb failed"
   }
 
-  # Trust for 127.0.0.1 only: no local-socket or other-address entries.
-  printf '%s\n' \
-    '# pg-harness: trust for 127.0.0.1 only' \
-    'host all all 127.0.0.1/32 trust' \
-    'host replication all 127.0.0.1/32 trust' |
-    as_pg tee "$PRIMARY_DIR/pg_hba.conf" >/dev/null
+  write_hba "$PRIMARY_DIR"
 
   append_conf "$PRIMARY_DIR/postgresql.conf" <<EOF
 
@@ -352,6 +388,7 @@ EOF
 
   server_start "$REPLICA_DIR" replica || die "replica failed to start"
   wait_streaming || die "replica is not streaming"
+  ensure_password_role
   write_env_file
 }
 
@@ -365,6 +402,7 @@ revive() {
   server_start "$PRIMARY_DIR" primary || return 1
   server_start "$REPLICA_DIR" replica || return 1
   wait_streaming || return 1
+  ensure_password_role
   write_env_file
 }
 

@@ -1,33 +1,51 @@
 /**
- * A tiny target for proving the endurance heap verdict: a node:http server with the real
- * /metrics (@org/shared-metrics default metrics) and /memory (@org/shared-middleware). With
- * LEAK_BYTES_PER_REQUEST > 0 every request retains that many bytes for good (a module-level array,
- * the classic leak); with 0 it only makes garbage. Used by test/endurance-leaky-target.test.ts.
+ * A tiny service for proving the endurance verdict: a node:http server with the real /metrics
+ * (@org/shared-metrics default metrics), /memory (@org/shared-middleware) and /health. It makes
+ * garbage like a JSON API, and keeps a bounded cache whose entries live long enough to be promoted,
+ * so that the old generation fills with garbage and major GCs happen regularly, as in the services.
  *
- *   PORT=0 LEAK_BYTES_PER_REQUEST=2048 node endurance/leaky-target.ts   → prints "listening <port>"
+ * The leak, for good, in a module-level array (the classic shape):
+ *   LEAK_MB_PER_HOUR=300        retains that much per hour of wall time (small strings every 100 ms),
+ *                               exact whatever the request rate
+ *   LEAK_BYTES_PER_REQUEST=1024 retains that much per request
+ *
+ *   PORT=0 LEAK_MB_PER_HOUR=300 node endurance/leaky-target.ts   → prints "listening <port>"
+ * Run through the endurance mechanism by endurance/leaky.config.ts.
  */
 import { createServer } from 'node:http';
 import { createMetrics } from '@org/shared-metrics';
 import { memoryHandler } from '@org/shared-middleware';
 
-const leakBytes = Number(process.env.LEAK_BYTES_PER_REQUEST ?? 0);
-const retained: string[] = [];
-// A bounded cache of recent responses (256 × 16 KiB, the oldest replaced): its entries live long
-// enough to be promoted, so the old generation fills with garbage and major GCs happen regularly,
-// as in the services. Bounded: not a leak.
-const recent: string[] = new Array(256).fill('');
+const leakPerRequest = Number(process.env.LEAK_BYTES_PER_REQUEST ?? 0);
+const leakPerTick = Math.round((Number(process.env.LEAK_MB_PER_HOUR ?? 0) * 1024 * 1024) / 36_000);
+const retained: number[][] = [];
+// Replaced in turn, one per request: at 100 req/s an entry lives ~10 s, long enough to be promoted.
+const recent: string[] = new Array(Number(process.env.CACHE_ENTRIES ?? 1024)).fill('');
+const entryBytes = Number(process.env.CACHE_ENTRY_BYTES ?? 4096);
+const externalBytes = Number(process.env.EXTERNAL_BYTES_PER_REQUEST ?? 32_768);
 let next = 0;
 const metrics = createMetrics({ defaultLabels: { service: 'leaky-target' } });
 const scrape = metrics.handler();
 const memory = memoryHandler();
+// Arrays of small integers (8 bytes an element), each its own: strings made with padEnd or repeat can
+// share their filler inside V8 and retain far less than their length.
+const leak = (bytes: number) =>
+  retained.push(new Array(Math.max(1, Math.round(bytes / 8))).fill(retained.length));
+const ticker = leakPerTick > 0 ? setInterval(() => leak(leakPerTick), 100) : null;
 
 const server = createServer((req, res) => {
   if (req.url === '/metrics') return scrape(req, res);
   if (req.url === '/memory') return memory(req, res);
-  // Some garbage per request, like a JSON API.
+  if (req.url === '/health') {
+    res.setHeader('content-type', 'application/json');
+    return res.end('{"status":"ok"}');
+  }
   const body = JSON.stringify({ items: Array.from({ length: 50 }, (_, i) => ({ i, name: `item-${i}` })) });
-  recent[next++ % recent.length] = `${next}:`.padEnd(16_384, body);
-  if (leakBytes > 0) retained.push(`${retained.length}:`.padEnd(leakBytes, 'x'));
+  // I/O buffers outside the heap, as a service's sockets and drivers make them: external memory that
+  // makes V8 run major GCs regularly (a request's bytes, then garbage).
+  Buffer.alloc(externalBytes, next & 0xff);
+  recent[next++ % recent.length] = `${next}:`.padEnd(entryBytes, body);
+  if (leakPerRequest > 0) leak(leakPerRequest);
   res.setHeader('content-type', 'application/json');
   res.end(body);
 });
@@ -35,6 +53,7 @@ server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => {
   process.stdout.write(`listening ${(server.address() as { port: number }).port}\n`);
 });
 process.on('SIGTERM', () => {
+  if (ticker) clearInterval(ticker);
   server.close();
   server.closeAllConnections();
   void metrics.destroy();

@@ -1,86 +1,94 @@
-// The endurance heap verdict, end to end on a live process: the same sampler (/metrics with the
-// real metric names, /memory) and the same verdict as `npm run endurance`, on a tiny target driven
-// by autocannon. Retaining ~1 KiB per request (≈ 2× the short-run limit) must fail; the same target
-// without the leak must pass.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
-import { setTimeout as wait } from 'node:timers/promises';
+// The endurance run end to end on a live process, through the built org-endurance command and the
+// config mechanism (endurance/leaky.config.ts), with its default limits: the leaky target retaining
+// 600 MB/h (4× the 1-minute limit) must fail on its heap slope and exit 1; the same target without the
+// leak must pass and exit 0; both print heartbeats and write their report and a history line.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import autocannon from 'autocannon';
-import { describe, expect, it } from 'vitest';
-import { parsePrometheus, readColumns } from '../endurance/sampler.ts';
-import { type HeapSample, type HeapSlopeVerdict, heapSlopeVerdict } from '../endurance/stats.ts';
+import { afterAll, describe, expect, it } from 'vitest';
 
-const target = fileURLToPath(new URL('../endurance/leaky-target.ts', import.meta.url));
-const nodeOptions = (() => {
-  const line = readFileSync(new URL('../../.node-options', import.meta.url), 'utf8')
-    .split('\n')
-    .find((l) => /^service\s*=/.test(l.trim()));
-  return line ? line.slice(line.indexOf('=') + 1).trim() : '';
-})();
-const MB = 1024 * 1024;
-const SECONDS = 40;
-const RATE = 200;
+const cli = fileURLToPath(new URL('../../packages/endurance/bin/org-endurance.js', import.meta.url));
+const config = fileURLToPath(new URL('../endurance/leaky.config.ts', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'endurance-live-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function soak(leakBytes: number): Promise<{ verdict: HeapSlopeVerdict; samples: HeapSample[] }> {
-  const child: ChildProcess = spawn(process.execPath, [target], {
-    env: { ...process.env, NODE_OPTIONS: nodeOptions, PORT: '0', LEAK_BYTES_PER_REQUEST: String(leakBytes) },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  try {
-    const [line] = (await once(child.stdout!, 'data')) as [Buffer];
-    const port = Number(/listening (\d+)/.exec(line.toString())?.[1]);
-    const url = `http://127.0.0.1:${port}`;
-    let finished!: () => void;
-    const done = new Promise<void>((resolve) => {
-      finished = resolve;
+function run(leakMbPerHour: number): Promise<{ code: number | null; stdout: string; out: string }> {
+  const out = join(dir, `leak-${leakMbPerHour}`);
+  return new Promise((resolve) => {
+    const child = spawn(
+      process.execPath,
+      [
+        cli,
+        '--config',
+        config,
+        '--duration',
+        '1m',
+        '--out',
+        out,
+        '--history',
+        join(out, 'history.jsonl'),
+        '--progress',
+        '10s',
+      ],
+      {
+        env: { ...process.env, LEAK_MB_PER_HOUR: String(leakMbPerHour) },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    let stdout = '';
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString();
     });
-    const load = autocannon({ url, connections: 2, overallRate: RATE, duration: SECONDS }, () => finished());
-    const samples: HeapSample[] = [];
-    const started = Date.now();
-    while (Date.now() - started < SECONDS * 1000) {
-      const t = Date.now() - started;
-      const [memory, text] = await Promise.all([
-        fetch(`${url}/memory`).then((r) => r.json() as Promise<{ heapUsed: number }>),
-        fetch(`${url}/metrics`).then((r) => r.text()),
-      ]);
-      const row = readColumns(parsePrometheus(text));
-      samples.push({
-        t,
-        heapUsed: memory.heapUsed,
-        tenured: row.heap_tenured_mb === undefined ? undefined : row.heap_tenured_mb * MB,
-        gcMajor: row.gc_major,
-      });
-      await wait(Math.max(0, 1000 - (Date.now() - started - t)));
-    }
-    load.stop();
-    await done;
-    // The same warm-up share and limit as a short `npm run endurance` run.
-    return {
-      verdict: heapSlopeVerdict(samples, { warmUpMs: SECONDS * 250, limitMbPerHour: 300 }),
-      samples,
-    };
-  } finally {
-    child.kill('SIGTERM');
-    if (child.exitCode === null) await once(child, 'exit');
-  }
+    child.on('close', (code) => resolve({ code, stdout, out }));
+  });
 }
 
-describe('endurance heap verdict on a live target', () => {
-  it(
-    'fails a target that retains 1 KiB per request and passes the same target without the leak',
-    async () => {
-      const [clean, leaky] = await Promise.all([soak(0), soak(1024)]);
-      const show = (v: HeapSlopeVerdict) =>
-        `${v.method} ${v.slopeMbPerHour.toFixed(0)} MB/h over ${v.points.length} points`;
-      process.stdout.write(`leaky target: ${show(leaky.verdict)}; clean: ${show(clean.verdict)}\n`);
-      expect(leaky.verdict.ok, show(leaky.verdict)).toBe(false);
-      // ~200 req/s × 1 KiB ≈ 700 MB/h retained; allow for load shortfall on a busy box.
-      expect(leaky.verdict.slopeMbPerHour, show(leaky.verdict)).toBeGreaterThan(300);
-      expect(clean.verdict.ok, show(clean.verdict)).toBe(true);
-      expect(clean.samples.length).toBeGreaterThanOrEqual(SECONDS * 0.8);
-    },
-    SECONDS * 1000 + 30_000,
-  );
+describe('org-endurance on the leaky target', () => {
+  it('fails the target leaking 600 MB/h and passes it without the leak', async () => {
+    const [leaky, clean] = await Promise.all([run(600), run(0)]);
+    const summary = (r: { out: string }) =>
+      JSON.parse(readFileSync(join(r.out, 'summary.json'), 'utf8')) as {
+        verdict: string;
+        services: Record<string, { heap: { status: string; slopeMbPerHour: number; method: string } }>;
+      };
+    const l = summary(leaky);
+    const c = summary(clean);
+    const heap = (s: typeof l) => s.services['leaky-target']!.heap;
+    process.stdout.write(
+      `leaky: ${heap(l).method} ${heap(l).slopeMbPerHour.toFixed(0)} MB/h; clean: ${heap(c).method} ${heap(c).slopeMbPerHour.toFixed(0)} MB/h\n`,
+    );
+    expect(leaky.code, leaky.stdout).toBe(1);
+    expect(l.verdict).toBe('fail');
+    expect(heap(l).status).toBe('fail');
+    expect(heap(l).slopeMbPerHour).toBeGreaterThan(300);
+    expect(leaky.stdout).toMatch(/FAIL leaky-target: heap slope/);
+    expect(clean.code, clean.stdout).toBe(0);
+    expect(c.verdict).toBe('pass');
+    for (const r of [leaky, clean]) {
+      // Heartbeats every 10 s with elapsed / remaining, req/s, errors, RSS and heap, the fault.
+      const beats = r.stdout
+        .split('\n')
+        .filter((line) =>
+          / \/ 1m \(.* left\) · \d+ req\/s · errors [\d.]+ % · leaky-target rss \d+ heap \d+ MB · fault: none$/.test(
+            line,
+          ),
+        );
+      expect(beats.length, r.stdout).toBeGreaterThanOrEqual(4);
+      expect(existsSync(join(r.out, 'index.html'))).toBe(true);
+      expect(readFileSync(join(r.out, 'history.jsonl'), 'utf8').trim().split('\n')).toHaveLength(1);
+      expect(r.stdout).toMatch(/^\{"type":"endurance",/m);
+    }
+    // The report command renders a directory again (here with the other run's history as the trend).
+    const before = statSync(join(leaky.out, 'index.html')).mtimeMs;
+    const again = spawnSync(
+      process.execPath,
+      [cli, 'report', leaky.out, '--history', join(clean.out, 'history.jsonl')],
+      { encoding: 'utf8' },
+    );
+    expect(again.status, again.stderr).toBe(0);
+    expect(statSync(join(leaky.out, 'index.html')).mtimeMs).toBeGreaterThanOrEqual(before);
+    expect(readFileSync(join(leaky.out, 'index.html'), 'utf8')).toContain('<h2>Trend</h2>');
+  }, 150_000);
 });

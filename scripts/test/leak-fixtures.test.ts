@@ -1,18 +1,19 @@
-// Each leak signal earns trust only by failing: every deliberately leaky fixture in leak/fixtures/
-// must be flagged by exactly the signals it declares, and the clean control by none.
+// Each leak signal of @org/shared-leakcheck earns trust only by failing: every deliberately leaky
+// fixture in leak/fixtures/ must be flagged by exactly the signals it declares, and the clean control
+// by none; and the org-leakcheck command must exit 1 on a leaky scenario.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { formatReport, jsonLine, runScenario, type ScenarioReport } from '@org/shared-leakcheck';
 import { describe, expect, it } from 'vitest';
-import { formatReport, jsonLine } from '../leak/report.ts';
-import { runScenario, type ScenarioReport } from '../leak/runner.ts';
 
 const fixtures = fileURLToPath(new URL('../leak/fixtures/', import.meta.url));
 const run = (name: string): Promise<ScenarioReport> => runScenario(join(fixtures, `${name}.ts`));
 
-describe('leak checks on deliberately leaky fixtures', () => {
+// Each fixture is a fresh Node process plus a memlab analysis of six snapshots: minutes on a loaded box.
+describe('leak checks on deliberately leaky fixtures', { timeout: 240_000 }, () => {
   it('has a fixture for each leak shape and a clean control', () => {
     expect(readdirSync(fixtures).sort()).toEqual([
       'clean.ts',
@@ -85,7 +86,7 @@ describe('leak checks on deliberately leaky fixtures', () => {
     expect(session?.retainerPath).toMatch(/(\[Timeout\]|lingering)[\s\S]*\[Session\]/);
   });
 
-  it('makes `npm run leak` exit non-zero on a leaky scenario and on a mis-declared fixture', async () => {
+  it('makes org-leakcheck exit non-zero on a leaky scenario and on a mis-declared fixture, saying how far it is', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'leak-cli-test-'));
     try {
       const fixture = (name: string) => JSON.stringify(pathToFileURL(join(fixtures, `${name}.ts`)).href);
@@ -99,13 +100,12 @@ describe('leak checks on deliberately leaky fixtures', () => {
         join(dir, 'b-misdeclared.ts'),
         `import f from ${fixture('clean')};\nexport default { ...f, name: 'tmp/misdeclared', expectLeak: ['heap'] };\n`,
       );
-      const cli = fileURLToPath(new URL('../leak/run.ts', import.meta.url));
+      // The built command (the root npm test builds first), as `npm run leak` runs it.
+      const cli = fileURLToPath(new URL('../../packages/leakcheck/bin/org-leakcheck.js', import.meta.url));
       const result = spawnSync(
         process.execPath,
-        [cli, join(dir, 'a-leaky.ts'), join(dir, 'b-misdeclared.ts')],
-        {
-          encoding: 'utf8',
-        },
+        [cli, '--progress-interval', '0.5', join(dir, 'a-leaky.ts'), join(dir, 'b-misdeclared.ts')],
+        { encoding: 'utf8' },
       );
       expect(result.status).toBe(1);
       expect(result.stdout).toContain('FAIL tmp/leaky');
@@ -113,6 +113,11 @@ describe('leak checks on deliberately leaky fixtures', () => {
       expect(result.stdout).toMatch(/class LeakyPoller: .* objects; retainer path:/);
       expect(result.stdout).toContain('FAIL tmp/misdeclared (fixture: expects heap)');
       expect(result.stdout).toContain('leak: 0/2 ok');
+      // Progress: which scenario runs, and (heartbeats every 0.5 s) which round of how many.
+      expect(result.stdout).toContain('leak: [1/2] a-leaky.ts …');
+      expect(result.stdout).toContain('leak: [2/2] b-misdeclared.ts …');
+      expect(result.stdout).toMatch(/leak: \[1\/2\] a-leaky\.ts: round [1-5]\/5 \(/);
+      expect(result.stdout.split('\n').filter((l) => l.startsWith('{"type":"leak"'))).toHaveLength(2);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

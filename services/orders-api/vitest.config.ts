@@ -1,3 +1,3 @@
-import { serviceConfig } from '../kit/vitest.service.ts';
+import { packageConfig } from '../../vitest.shared.ts';
 
-export default serviceConfig;
+export default packageConfig();

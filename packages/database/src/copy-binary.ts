@@ -1,4 +1,4 @@
-import { CopyEncoder } from './sql.js';
+import { CopyEncoder, EncodeError } from './copy-text.js';
 
 /**
  * PostgreSQL type OIDs whose binary COPY representation the writer produces. A domain counts as its
@@ -27,11 +27,17 @@ export const BINARY_COPY_TYPES = {
  * columns with their type OIDs (a domain as its base type). `table` is the quoted identifier.
  */
 export function lockAndColumnTypesSql(table: string): string {
+  return `BEGIN; LOCK TABLE ${table} IN ROW EXCLUSIVE MODE; ${columnTypesSql(table)}`;
+}
+
+/** The table's columns with their type OIDs (a domain as its base type). `table` is the quoted identifier. */
+export function columnTypesSql(table: string): string {
   const literal = `'${table.replace(/'/g, "''")}'`;
   return (
-    `BEGIN; LOCK TABLE ${table} IN ROW EXCLUSIVE MODE; ` +
     'SELECT a.attname AS name, ' +
-    "(CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE a.atttypid END)::int AS oid " +
+    "(CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE a.atttypid END)::int AS oid, " +
+    "(CASE WHEN t.typtype = 'd' THEN t.typtypmod ELSE a.atttypmod END)::int AS typmod, " +
+    "(a.attnotnull OR (t.typtype = 'd' AND t.typnotnull)) AS not_null " +
     'FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid ' +
     `WHERE a.attrelid = ${literal}::regclass AND a.attnum > 0 AND NOT a.attisdropped`
   );
@@ -49,8 +55,8 @@ const PG_EPOCH_MS = 946_684_800_000; // 2000-01-01T00:00:00Z
 const TWO_32 = 2 ** 32;
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
-const MIN_TS_MS = -62_135_596_800_000; // 0001-01-01T00:00:00.000Z
-const MAX_TS_MS = 253_402_300_799_999; // 9999-12-31T23:59:59.999Z
+/** PostgreSQL's earliest timestamp, 4714-11-24 BC (Julian day 0); its latest is past any Date's. */
+const MIN_TS_MS = -210_866_803_200_000;
 /** |ms since 2000| below this: microseconds stay exact in a double (< 2^53). */
 const EXACT_MS = 9_000_000_000_000;
 
@@ -83,6 +89,13 @@ const KIND_BY_OID = new Map<number, Kind>([
   [BINARY_COPY_TYPES.timestamptz, 'ts'],
   [BINARY_COPY_TYPES.uuid, 'uuid'],
 ]);
+
+/** A safe integer as a big-endian int64, without allocating a BigInt. */
+function writeSafeInt64(buf: Buffer, n: number, at: number): void {
+  const high = Math.floor(n / TWO_32);
+  buf.writeInt32BE(high, at);
+  buf.writeUInt32BE(n - high * TWO_32, at + 4);
+}
 
 function isPlainJson(value: object): boolean {
   return !(value instanceof Date) && !(value instanceof Uint8Array);
@@ -147,9 +160,9 @@ export class BinaryCopyEncoder<Row = Record<string, unknown>> {
       case 'float8':
         return typeof value === 'number';
       case 'ts': {
-        // Years 1-9999 only: toISOString() writes other years in a form the text format may refuse.
+        // A valid Date PostgreSQL can hold (the text format writes every such year as it reads them).
         const ms = value instanceof Date ? value.getTime() : Number.NaN;
-        return ms >= MIN_TS_MS && ms <= MAX_TS_MS;
+        return ms >= MIN_TS_MS;
       }
       case 'int8':
         return typeof value === 'bigint'
@@ -194,94 +207,92 @@ export class BinaryCopyEncoder<Row = Record<string, unknown>> {
       HEADER.copy(buf, 0);
       at = HEADER.length;
     }
-    for (let i = start; i < end; i++) {
-      const row = rows[i]!;
-      room(2 + fields * 12);
-      buf.writeInt16BE(fields, at);
-      at += 2;
-      for (let c = 0; c < fields; c++) {
-        const value: unknown = row[columns[c]!];
-        room(12);
-        if (value === null || value === undefined) {
-          buf.writeInt32BE(-1, at);
-          at += 4;
-          continue;
-        }
-        switch (kinds[c]!) {
-          case 'int4':
-            buf.writeInt32BE(4, at);
-            buf.writeInt32BE(value as number, at + 4);
-            at += 8;
-            break;
-          case 'float8':
-            buf.writeInt32BE(8, at);
-            // -0 as 0: the text format sends `${-0}`, which is "0".
-            buf.writeDoubleBE((value as number) === 0 ? 0 : (value as number), at + 4);
-            at += 12;
-            break;
-          case 'ts': {
-            buf.writeInt32BE(8, at);
-            const ms = (value as Date).getTime() - PG_EPOCH_MS;
-            if (ms > -EXACT_MS && ms < EXACT_MS) {
-              const us = ms * 1_000;
-              const high = Math.floor(us / TWO_32);
-              buf.writeInt32BE(high, at + 4);
-              buf.writeUInt32BE(us - high * TWO_32, at + 8);
-            } else {
-              buf.writeBigInt64BE(BigInt(ms) * 1_000n, at + 4);
-            }
-            at += 12;
-            break;
+    let i = start;
+    let c = 0;
+    try {
+      for (; i < end; i++) {
+        const row = rows[i]!;
+        room(2 + fields * 12);
+        buf.writeInt16BE(fields, at);
+        at += 2;
+        for (c = 0; c < fields; c++) {
+          const value: unknown = row[columns[c]!];
+          room(12);
+          if (value === null || value === undefined) {
+            buf.writeInt32BE(-1, at);
+            at += 4;
+            continue;
           }
-          case 'int8':
-            buf.writeInt32BE(8, at);
-            if (typeof value === 'bigint') {
-              buf.writeBigInt64BE(value, at + 4);
-            } else {
-              const high = Math.floor((value as number) / TWO_32);
-              buf.writeInt32BE(high, at + 4);
-              buf.writeUInt32BE((value as number) - high * TWO_32, at + 8);
+          switch (kinds[c]!) {
+            case 'int4':
+              buf.writeInt32BE(4, at);
+              buf.writeInt32BE(value as number, at + 4);
+              at += 8;
+              break;
+            case 'float8':
+              buf.writeInt32BE(8, at);
+              // -0 as 0: the text format sends `${-0}`, which is "0".
+              buf.writeDoubleBE((value as number) === 0 ? 0 : (value as number), at + 4);
+              at += 12;
+              break;
+            case 'ts': {
+              buf.writeInt32BE(8, at);
+              const ms = (value as Date).getTime() - PG_EPOCH_MS;
+              if (ms > -EXACT_MS && ms < EXACT_MS) {
+                writeSafeInt64(buf, ms * 1_000, at + 4);
+              } else {
+                buf.writeBigInt64BE(BigInt(ms) * 1_000n, at + 4);
+              }
+              at += 12;
+              break;
             }
-            at += 12;
-            break;
-          case 'int2':
-            buf.writeInt32BE(2, at);
-            buf.writeInt16BE(value as number, at + 4);
-            at += 6;
-            break;
-          case 'bool':
-            buf.writeInt32BE(1, at);
-            buf[at + 4] = value ? 1 : 0;
-            at += 5;
-            break;
-          case 'uuid':
-            buf.writeInt32BE(16, at);
-            buf.write((value as string).replace(/-/g, ''), at + 4, 16, 'hex');
-            at += 20;
-            break;
-          case 'bytea': {
-            const bytes = value as Uint8Array;
-            room(4 + bytes.length);
-            buf.writeInt32BE(bytes.length, at);
-            buf.set(bytes, at + 4);
-            at += 4 + bytes.length;
-            break;
-          }
-          case 'text':
-          case 'json':
-          case 'jsonb': {
-            const kind = kinds[c]!;
-            const text = typeof value === 'string' ? value : this.#text.raw(value);
-            const prefix = kind === 'jsonb' ? 1 : 0;
-            room(5 + text.length * 3);
-            if (prefix === 1) buf[at + 4] = 1; // jsonb binary format version
-            const written = buf.write(text, at + 4 + prefix, 'utf8');
-            buf.writeInt32BE(written + prefix, at);
-            at += 4 + prefix + written;
-            break;
+            case 'int8':
+              buf.writeInt32BE(8, at);
+              if (typeof value === 'bigint') buf.writeBigInt64BE(value, at + 4);
+              else writeSafeInt64(buf, value as number, at + 4);
+              at += 12;
+              break;
+            case 'int2':
+              buf.writeInt32BE(2, at);
+              buf.writeInt16BE(value as number, at + 4);
+              at += 6;
+              break;
+            case 'bool':
+              buf.writeInt32BE(1, at);
+              buf[at + 4] = value ? 1 : 0;
+              at += 5;
+              break;
+            case 'uuid':
+              buf.writeInt32BE(16, at);
+              buf.write((value as string).replace(/-/g, ''), at + 4, 16, 'hex');
+              at += 20;
+              break;
+            case 'bytea': {
+              const bytes = value as Uint8Array;
+              room(4 + bytes.length);
+              buf.writeInt32BE(bytes.length, at);
+              buf.set(bytes, at + 4);
+              at += 4 + bytes.length;
+              break;
+            }
+            case 'text':
+            case 'json':
+            case 'jsonb': {
+              const kind = kinds[c]!;
+              const text = typeof value === 'string' ? value : this.#text.raw(value);
+              const prefix = kind === 'jsonb' ? 1 : 0;
+              room(5 + text.length * 3);
+              if (prefix === 1) buf[at + 4] = 1; // jsonb binary format version
+              const written = buf.write(text, at + 4 + prefix, 'utf8');
+              buf.writeInt32BE(written + prefix, at);
+              at += 4 + prefix + written;
+              break;
+            }
           }
         }
       }
+    } catch (error) {
+      throw new EncodeError(i, columns[c] ?? '', error);
     }
     return buf.subarray(0, at);
   }

@@ -1,21 +1,24 @@
 import {
-  aborted,
   type BackoffOptions,
   type CloseContext,
   type CloseOptions,
-  checkNumber,
   type ErrorReporter,
   Resource,
   report,
+  sleep,
   stderrReporter,
 } from '@org/shared-lifecycle';
 import type { Knex } from 'knex';
 import { BatchWriter, type BatchWriterOptions, type BatchWriterStats } from './batch-writer.js';
-import { type ConnectionConfig, parseConnectionUrl, resolveConnection } from './connection.js';
-import { classifyError, DatabaseError } from './errors.js';
+import { classifyError } from './classify.js';
+import { resolveConnection } from './connection.js';
+import { type ConnectionConfig, parseConnectionUrl } from './connection-url.js';
+import { DatabaseError } from './errors.js';
 import { type ReplicaState, ReplicationMonitor, type ReplicationMonitorStats } from './monitor.js';
 import { DatabaseNode, type PoolOptions, type PoolStats } from './node.js';
+import { check, invalidOption } from './options.js';
 import { ReadRouter, type RoutingStats } from './router.js';
+import { conflictDelay, isConflict, type RetryPolicy } from './typed-client.js';
 
 export interface LagOptions {
   /** A replica further behind than this many seconds takes no reads. Default 5. */
@@ -33,6 +36,25 @@ export interface MonitorOptions {
   retry?: BackoffOptions;
   /** Start polling in createDatabase(). Default true. */
   autoStart?: boolean;
+}
+
+/**
+ * Retries of deadlock victims (40P01) and serialization failures (40001): a statement outside a
+ * transaction, and a whole transaction() (its function runs again: keep side effects outside the
+ * database out of it, or make them idempotent).
+ */
+export interface RetryOptions {
+  /** Attempts in all, the first included; 1 turns retries off. Default 3. */
+  attempts?: number;
+  /** First wait; doubles each time, jittered. Default 20 ms. */
+  initialMs?: number;
+  /** Longest wait. Default 500 ms. */
+  maxMs?: number;
+}
+
+export interface TransactionOptions {
+  /** Attempts for this transaction (deadlock, serialization failure), overriding `retry.attempts`. */
+  attempts?: number;
 }
 
 export interface DatabaseOptions {
@@ -55,6 +77,8 @@ export interface DatabaseOptions {
   healthTimeoutMs?: number;
   /** Default deadline of close(). Default 10 000 ms. */
   closeTimeoutMs?: number;
+  /** Retries of deadlocks and serialization failures. Default 3 attempts, 20 ms doubling to 500 ms. */
+  retry?: RetryOptions;
   /** The error channel for everything that happens in the background. Default: one line on stderr. */
   onError?: ErrorReporter;
 }
@@ -100,8 +124,16 @@ export interface Database extends AsyncDisposable {
   read(context?: object): Knex;
   /** The primary; with a context, starts that context's read-your-writes window. */
   write(context?: object): Knex;
-  /** A transaction on the primary; errors are rejected as classified DatabaseErrors. */
-  transaction<T>(fn: (trx: Knex.Transaction) => Promise<T>, context?: object): Promise<T>;
+  /**
+   * A transaction on the primary. A deadlock or serialization failure runs it again (up to
+   * `retry.attempts`, with backoff); what `fn` throws itself rejects as it is, every failure of the
+   * database as a classified DatabaseError.
+   */
+  transaction<T>(
+    fn: (trx: Knex.Transaction) => Promise<T>,
+    context?: object,
+    options?: TransactionOptions,
+  ): Promise<T>;
   /** A BatchWriter on the primary, closed with the database. */
   createBatchWriter<Row extends object>(options: BatchWriterOptions<Row>): BatchWriter<Row>;
   health(): Promise<DatabaseHealth>;
@@ -123,21 +155,11 @@ const DEFAULT_POOL: Required<PoolOptions> = {
 
 function resolvePool(pool: PoolOptions | undefined): Required<PoolOptions> {
   if (pool !== undefined && (pool === null || typeof pool !== 'object')) {
-    throw new DatabaseError('ORG_DATABASE_INVALID_OPTION', 'pool must be an object', {
-      details: { option: 'pool' },
-    });
+    throw invalidOption('pool must be an object', 'pool');
   }
   const merged = { ...DEFAULT_POOL, ...pool };
-  const number = (name: keyof PoolOptions, min: number, integer = false) => {
-    try {
-      return checkNumber(`pool.${name}`, merged[name], { min, integer });
-    } catch (cause) {
-      throw new DatabaseError('ORG_DATABASE_INVALID_OPTION', (cause as Error).message, {
-        cause,
-        details: { option: `pool.${name}`, value: merged[name] },
-      });
-    }
-  };
+  const number = (name: keyof PoolOptions, min: number, integer = false) =>
+    check.number(`pool.${name}`, merged[name], { min, integer });
   const resolved: Required<PoolOptions> = {
     min: number('min', 0, true),
     max: number('max', 1, true),
@@ -151,14 +173,25 @@ function resolvePool(pool: PoolOptions | undefined): Required<PoolOptions> {
 }
 
 function option(name: string, value: unknown, fallback: number, min = 0): number {
-  try {
-    return checkNumber(name, value ?? fallback, { min });
-  } catch (cause) {
-    throw new DatabaseError('ORG_DATABASE_INVALID_OPTION', (cause as Error).message, {
-      cause,
-      details: { option: name, value },
-    });
+  return check.number(name, value, { default: fallback, min });
+}
+
+function resolveRetry(retry: RetryOptions | undefined): RetryPolicy {
+  if (retry !== undefined && (retry === null || typeof retry !== 'object')) {
+    throw invalidOption('retry must be an object', 'retry');
   }
+  return {
+    attempts: check.number('retry.attempts', retry?.attempts, {
+      default: 3,
+      min: 1,
+      max: 100,
+      integer: true,
+    }),
+    backoff: {
+      initialMs: option('retry.initialMs', retry?.initialMs, 20, 1),
+      maxMs: option('retry.maxMs', retry?.maxMs, 500, 1),
+    },
+  };
 }
 
 class DatabaseImpl extends Resource implements Database {
@@ -169,6 +202,8 @@ class DatabaseImpl extends Resource implements Database {
   readonly #writers = new Set<BatchWriter<object>>();
   readonly #onError: ErrorReporter;
   readonly #healthTimeoutMs: number;
+  readonly #retry: RetryPolicy;
+  readonly #namedStatements: boolean;
 
   constructor(options: DatabaseOptions) {
     const onError = options.onError ?? stderrReporter;
@@ -178,30 +213,35 @@ class DatabaseImpl extends Resource implements Database {
     });
     this.#onError = onError;
     this.#healthTimeoutMs = option('healthTimeoutMs', options.healthTimeoutMs, 2_000, 1);
+    this.#retry = resolveRetry(options.retry);
     const settings = {
       pool: resolvePool(options.pool),
       statementTimeoutMs: option('statementTimeoutMs', options.statementTimeoutMs, 30_000),
-      keepAlive: options.keepAlive ?? true,
+      keepAlive: check.boolean('keepAlive', options.keepAlive, true),
       keepAliveInitialDelayMs: option('keepAliveInitialDelayMs', options.keepAliveInitialDelayMs, 10_000),
-      applicationName: options.applicationName ?? 'org-shared-database',
+      applicationName: check.string('applicationName', options.applicationName, 'org-shared-database'),
+      retry: this.#retry,
+      signal: this.closeSignal,
       onError: this.#onError,
     };
     const replicaInputs = options.replicas ?? [];
-    if (!Array.isArray(replicaInputs)) {
-      throw new DatabaseError('ORG_DATABASE_INVALID_OPTION', 'replicas must be an array', {
-        details: { option: 'replicas' },
-      });
-    }
+    if (!Array.isArray(replicaInputs)) throw invalidOption('replicas must be an array', 'replicas');
     // Resolve every connection before creating any pool, so bad configuration leaves nothing behind.
     const primaryConnection = resolveConnection(options.primary, 'primary');
     const replicaConnections = replicaInputs.map((input, i) => resolveConnection(input, `replicas[${i}]`));
     const readYourWritesMs = option('readYourWritesMs', options.readYourWritesMs, 0);
     const maxLagSeconds = option('lag.maxSeconds', options.lag?.maxSeconds, 5);
     const maxLagBytes = option('lag.maxBytes', options.lag?.maxBytes, 16 * 1024 * 1024);
+    this.#namedStatements = primaryConnection.pgbouncer !== true;
     this.#primary = new DatabaseNode('primary', 'primary', primaryConnection, settings);
     this.#replicas = replicaConnections.map(
       (connection, i) => new DatabaseNode(`replica-${i + 1}`, 'replica', connection, settings),
     );
+    // A read on a replica whose connection fails before any answer runs once more on the primary.
+    for (const replica of this.#replicas) {
+      replica.binding.fallback = () => (this.closed ? null : this.#primary.client);
+      replica.binding.onFallback = () => this.#router.noteRetriedOnPrimary();
+    }
     this.monitor =
       this.#replicas.length === 0
         ? null
@@ -241,13 +281,43 @@ class DatabaseImpl extends Resource implements Database {
     return this.#primary.knex;
   }
 
-  async transaction<T>(fn: (trx: Knex.Transaction) => Promise<T>, context?: object): Promise<T> {
+  async transaction<T>(
+    fn: (trx: Knex.Transaction) => Promise<T>,
+    context?: object,
+    options: TransactionOptions = {},
+  ): Promise<T> {
     this.assertOpen('transaction');
+    const attempts = check.number('attempts', options.attempts, {
+      default: this.#retry.attempts,
+      min: 1,
+      max: 100,
+      integer: true,
+    });
     this.#router.noteWrite(context);
     try {
-      return await this.#primary.knex.transaction(fn);
-    } catch (error) {
-      throw classifyError(error, { node: 'primary' });
+      for (let attempt = 1; ; attempt++) {
+        const thrown: { error?: unknown } = {};
+        try {
+          return await this.#primary.knex.transaction(async (trx) => {
+            try {
+              return await fn(trx);
+            } catch (error) {
+              thrown.error = error;
+              throw error;
+            }
+          });
+        } catch (error) {
+          // What fn threw is its own (its queries' failures are DatabaseErrors already); the rest
+          // (connect, BEGIN, COMMIT) is the database's.
+          const failure =
+            'error' in thrown && error === thrown.error ? error : classifyError(error, { node: 'primary' });
+          if (!(failure instanceof DatabaseError) || !isConflict(failure) || attempt >= attempts)
+            throw failure;
+          await sleep(conflictDelay(this.#retry, attempt), this.closeSignal).catch(() => {
+            throw failure;
+          });
+        }
+      }
     } finally {
       // The commit is what the replica lags behind: the window starts again when it is done.
       this.#router.noteWrite(context);
@@ -259,7 +329,10 @@ class DatabaseImpl extends Resource implements Database {
     const writer: BatchWriter<Row> = new BatchWriter<Row>(
       this.#primary.knex,
       { onError: this.#onError, ...options },
-      () => this.#writers.delete(writer as unknown as BatchWriter<object>),
+      {
+        onClosed: () => this.#writers.delete(writer as unknown as BatchWriter<object>),
+        namedStatements: this.#namedStatements,
+      },
     );
     this.#writers.add(writer as unknown as BatchWriter<object>);
     return writer;
@@ -328,27 +401,26 @@ class DatabaseImpl extends Resource implements Database {
   }
 
   /**
-   * Closes the monitor (a fifth of the time), then the writers (half of what is left: a final flush each,
-   * while the pool is still open), then the pools, terminating connections still held near the deadline.
+   * One deadline, shared out: the monitor gets a fifth of it, then the writers three quarters of what
+   * is left (a final flush each, retrying through a short outage, while the pools are still open: the
+   * rows are what is at stake), then the pools the rest — three quarters of that to hand connections
+   * back gracefully, after which the ones still held are terminated.
    */
   protected async onClose(ctx: CloseContext): Promise<void> {
-    const step = async (what: string, work: Promise<unknown>) => {
+    const step = async (what: string, work: () => Promise<unknown>) => {
       try {
-        await work;
+        await work();
       } catch (error) {
         report(this.#onError, error, { source: 'database.close', step: what });
       }
     };
-    if (this.monitor) {
-      const monitorCtx = ctx.share(0.2);
-      await step('monitor', Promise.race([this.monitor.cleanup(), aborted(monitorCtx.signal)]));
-    }
+    const monitor = this.monitor;
+    if (monitor) await step('monitor', () => monitor.close(ctx.share(0.2)));
     const writers = [...this.#writers];
     this.#writers.clear();
-    const writersCtx = ctx.share(0.5);
-    await step('writers', Promise.all(writers.map((writer) => writer.close(writersCtx))));
-    const left = ctx.remainingMs();
-    const grace = ctx.within(Math.max(0, left - Math.min(1_000, left * 0.25)));
+    const writersCtx = ctx.share(0.75);
+    await step('writers', () => Promise.all(writers.map((writer) => writer.close(writersCtx))));
+    const grace = ctx.share(0.75);
     await Promise.all([this.#primary, ...this.#replicas].map((node) => node.destroy(ctx, grace)));
   }
 }
@@ -364,18 +436,8 @@ export function createDatabase(options: DatabaseOptions | string): Database {
     return new DatabaseImpl({ primary: options });
   }
   if (options === null || typeof options !== 'object') {
-    throw new DatabaseError(
-      'ORG_DATABASE_INVALID_OPTION',
-      'createDatabase() needs a URL or an options object',
-      {
-        details: { option: 'options' },
-      },
-    );
+    throw invalidOption('createDatabase() needs a URL or an options object', 'options');
   }
-  if (options.primary === undefined) {
-    throw new DatabaseError('ORG_DATABASE_INVALID_OPTION', 'primary is required', {
-      details: { option: 'primary' },
-    });
-  }
+  if (options.primary === undefined) throw invalidOption('primary is required', 'primary');
   return new DatabaseImpl(options);
 }

@@ -4,15 +4,17 @@ export {
   type BatchWriterStats,
   type WriterDropReason,
 } from './batch-writer.js';
+export { classifyError } from './classify.js';
 export {
-  type ConnectionConfig,
-  connectionsFromEnv,
-  parseConnectionUrl,
-  type ResolvedConnection,
-  redactUrl,
-  resolveConnection,
-} from './connection.js';
-export { BINARY_COPY_TYPES, BinaryCopyEncoder } from './copy-binary.js';
+  type ColumnKind,
+  type ColumnProblem,
+  type ColumnSpec,
+  type ColumnType,
+  columnChecks,
+  type RowChecks,
+} from './column-checks.js';
+export { connectionsFromEnv, type ResolvedConnection } from './connection.js';
+export { type ConnectionConfig, parseConnectionUrl } from './connection-url.js';
 export {
   createDatabase,
   type Database,
@@ -22,16 +24,10 @@ export {
   type LagOptions,
   type MonitorOptions,
   type NodeHealth,
+  type RetryOptions,
+  type TransactionOptions,
 } from './database.js';
-export {
-  classifyError,
-  codeForSqlState,
-  DATABASE_ERROR_CODES,
-  DatabaseError,
-  type DatabaseErrorCode,
-  isRetryableCode,
-} from './errors.js';
-export { lsnDiff, parseLsn } from './lsn.js';
+export { DATABASE_ERROR_CODES, DatabaseError, type DatabaseErrorCode } from './errors.js';
 export {
   type PrimaryReplicationRow,
   type ReplicaState,
@@ -43,13 +39,5 @@ export {
   type ReplicationMonitorStats,
 } from './monitor.js';
 export type { PoolOptions, PoolStats } from './node.js';
+export { redactUrl } from './redact.js';
 export type { RoutingStats } from './router.js';
-export {
-  CopyEncoder,
-  copyText,
-  copyValue,
-  insertStatement,
-  MAX_BIND_PARAMETERS,
-  quoteIdentifier,
-  rowsPerStatement,
-} from './sql.js';

@@ -1,8 +1,11 @@
 import { EventEmitter } from 'node:events';
 import {
+  aborted,
   Backoff,
   type BackoffOptions,
-  checkNumber,
+  type CloseContext,
+  CloseOnce,
+  type CloseOptions,
   type ErrorReporter,
   ListenerGroup,
   type ListenerTarget,
@@ -11,9 +14,11 @@ import {
   stderrReporter,
 } from '@org/shared-lifecycle';
 import type { Knex } from 'knex';
-import { classifyError, DatabaseError } from './errors.js';
+import { classifyError } from './classify.js';
+import { DatabaseError } from './errors.js';
 import { replicaLag } from './lag.js';
 import { parseLsn } from './lsn.js';
+import { check } from './options.js';
 
 export type ReplicaState = 'unknown' | 'up' | 'lagging' | 'down';
 
@@ -37,6 +42,8 @@ export interface ReplicationMonitorOptions {
   retry?: BackoffOptions;
   /** Poll once right away on start(). Default true. */
   pollOnStart?: boolean;
+  /** Deadline of close() when none is given. Default 5 000 ms. */
+  closeTimeoutMs?: number;
   onError?: ErrorReporter;
   now?: () => number;
 }
@@ -136,8 +143,9 @@ function num(value: unknown): number | null {
 /**
  * Polls the primary and every replica on an owned timer (unref'd, never overlapping, errors reported),
  * keeps per-replica lag in bytes and seconds, and emits status changes. Every listener it adds to a
- * knex instance is kept by reference and removed by cleanup(), which is idempotent and waits for the
- * poll in flight. One-shot: a cleaned-up monitor cannot be started again.
+ * knex instance is kept by reference and removed by close() (`cleanup()` is the same), which is
+ * idempotent and waits for the poll in flight within its deadline. One-shot: a closed monitor cannot
+ * be started again.
  */
 export class ReplicationMonitor extends EventEmitter<ReplicationMonitorEvents> {
   readonly intervalMs: number;
@@ -150,8 +158,8 @@ export class ReplicationMonitor extends EventEmitter<ReplicationMonitorEvents> {
   readonly #now: () => number;
   readonly #pollOnStart: boolean;
   readonly #listeners = new ListenerGroup();
-  #interval: OwnedInterval | null;
-  #cleanup: Promise<void> | null = null;
+  readonly #interval: OwnedInterval;
+  readonly #lifecycle: CloseOnce;
   #started = false;
   #polls = 0;
   #pollErrors = 0;
@@ -162,15 +170,30 @@ export class ReplicationMonitor extends EventEmitter<ReplicationMonitorEvents> {
 
   constructor(options: ReplicationMonitorOptions) {
     super();
-    this.intervalMs = checkNumber('monitor.intervalMs', options.intervalMs ?? 2_000, {
+    this.intervalMs = check.number('monitor.intervalMs', options.intervalMs, {
+      default: 2_000,
       min: 1,
       max: 2 ** 31 - 1,
     });
-    this.pollTimeoutMs = checkNumber('monitor.pollTimeoutMs', options.pollTimeoutMs ?? 5_000, { min: 1 });
-    this.maxLagSeconds = checkNumber('lag.maxSeconds', options.maxLagSeconds ?? 5, { min: 0 });
-    this.maxLagBytes = checkNumber('lag.maxBytes', options.maxLagBytes ?? 16 * 1024 * 1024, { min: 0 });
+    this.pollTimeoutMs = check.number('monitor.pollTimeoutMs', options.pollTimeoutMs, {
+      default: 5_000,
+      min: 1,
+    });
+    this.maxLagSeconds = check.number('lag.maxSeconds', options.maxLagSeconds, { default: 5, min: 0 });
+    this.maxLagBytes = check.number('lag.maxBytes', options.maxLagBytes, {
+      default: 16 * 1024 * 1024,
+      min: 0,
+    });
+    const closeTimeoutMs = check.number('monitor.closeTimeoutMs', options.closeTimeoutMs, {
+      default: 5_000,
+      min: 0,
+    });
     this.#primary = options.primary;
     this.#onError = options.onError ?? stderrReporter;
+    this.#lifecycle = new CloseOnce('database.replication-monitor', (ctx) => this.#close(ctx), {
+      defaultTimeoutMs: closeTimeoutMs,
+      onError: this.#onError,
+    });
     this.#now = options.now ?? Date.now;
     this.#pollOnStart = options.pollOnStart ?? true;
     const retry = { initialMs: 1_000, maxMs: 30_000, ...options.retry };
@@ -202,10 +225,8 @@ export class ReplicationMonitor extends EventEmitter<ReplicationMonitorEvents> {
 
   /** Starts polling (and polls once at once unless pollOnStart is false). Idempotent. */
   start(): this {
+    this.#lifecycle.assertOpen('start');
     const interval = this.#interval;
-    if (interval === null || this.#cleanup) {
-      throw new DatabaseError('ORG_DATABASE_INVALID_OPTION', 'ReplicationMonitor.start() after cleanup()');
-    }
     if (this.#started) return this;
     this.#started = true;
     for (const entry of this.#replicas) {
@@ -229,11 +250,11 @@ export class ReplicationMonitor extends EventEmitter<ReplicationMonitorEvents> {
 
   /** Polls now (or joins the poll in flight, plus one more); resolves when done. Never rejects. */
   poll(): Promise<void> {
-    return this.#interval?.trigger() ?? Promise.resolve();
+    return this.#interval.trigger();
   }
 
   get closed(): boolean {
-    return this.#cleanup !== null;
+    return this.#lifecycle.closed;
   }
 
   /** Names of replicas that may take reads now ('up': reachable and under both lag thresholds). */
@@ -251,7 +272,7 @@ export class ReplicationMonitor extends EventEmitter<ReplicationMonitorEvents> {
       polls: this.#polls,
       pollErrors: this.#pollErrors,
       failovers: this.#failovers,
-      running: this.#interval?.running ?? false,
+      running: this.#interval.running,
       primaryReachable: this.#primaryReachable,
       primaryLsn: this.#primaryLsn,
       replicas: this.#replicas.map((entry) => ({ ...entry.status })),
@@ -260,28 +281,43 @@ export class ReplicationMonitor extends EventEmitter<ReplicationMonitorEvents> {
   }
 
   /**
-   * Stops the timer (null-checked, cleared), waits for the poll in flight, removes every listener
-   * it added to knex and every listener added to it. Idempotent: later calls return the same promise.
+   * Stops the timer, waits for the poll in flight (until the deadline: a poll's queries time out on
+   * their own after pollTimeoutMs, and what a late poll finds is no longer reported), and removes every
+   * listener it added to knex and every listener added to it. Idempotent: later calls return the same
+   * promise. Takes a CloseContext, so a parent's deadline is the monitor's.
    */
-  cleanup(): Promise<void> {
-    if (this.#cleanup) return this.#cleanup;
-    this.#cleanup = (async () => {
-      const interval = this.#interval;
-      if (interval !== null) {
-        await interval.stop();
-        this.#interval = null;
-      }
+  close(options?: CloseOptions | CloseContext): Promise<void> {
+    return this.#lifecycle.close(options);
+  }
+
+  /** close() without waiting for the poll in flight. */
+  destroy(reason?: unknown): Promise<void> {
+    return this.#lifecycle.destroy(reason);
+  }
+
+  /** The same as close(): the name this monitor's users know. */
+  cleanup(options?: CloseOptions | CloseContext): Promise<void> {
+    return this.close(options);
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  async #close(ctx: CloseContext): Promise<void> {
+    try {
+      await Promise.race([this.#interval.stop(), aborted(ctx.signal)]);
+      // Past the deadline: stop waiting; the poll's queries end on their own within pollTimeoutMs.
+      if (ctx.signal.aborted) void this.#interval.stop({ abort: true });
+    } finally {
       this.#listeners.removeAll();
       this.removeAllListeners();
-    })();
-    return this.#cleanup;
+    }
   }
 
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.cleanup();
-  }
-
-  async #poll(_signal: AbortSignal): Promise<void> {
+  async #poll(signal: AbortSignal): Promise<void> {
+    // A poll that close() stopped waiting for starts no further query: the pools are closing.
+    if (signal.aborted) return;
     this.#polls++;
     // The primary first: its LSN is the reference the replicas' replay positions are measured against.
     let primaryLsn: bigint | null = null;
@@ -320,6 +356,7 @@ export class ReplicationMonitor extends EventEmitter<ReplicationMonitorEvents> {
         { source: 'database.replication-monitor' },
       );
     }
+    if (signal.aborted) return;
     await Promise.all(this.#replicas.map((entry) => this.#pollReplica(entry, primaryLsn)));
     if (this.listenerCount('poll') > 0) this.#emitSafe('poll', this.stats());
   }
@@ -392,7 +429,7 @@ export class ReplicationMonitor extends EventEmitter<ReplicationMonitorEvents> {
    */
   #onConnectionFailure(entry: ReplicaEntry, error: unknown, via: 'query' | 'connect'): void {
     // Closed, already down, or the poll in flight will count this failure itself (once).
-    if (this.#cleanup || entry.polling || entry.status.state === 'down') return;
+    if (this.#lifecycle.closed || entry.polling || entry.status.state === 'down') return;
     const cause = classifyError(error, { node: entry.status.name });
     if (cause.code !== 'ORG_DATABASE_CONNECTION') return;
     this.#failovers++;
@@ -412,7 +449,7 @@ export class ReplicationMonitor extends EventEmitter<ReplicationMonitorEvents> {
     status.lastError = (error.cause as { code?: string } | undefined)?.code ?? error.code;
     status.nextRetryAt = this.#now() + entry.backoff.next();
     const previous = status.state;
-    if (previous === 'down') return;
+    if (previous === 'down' || this.#lifecycle.closed) return;
     report(this.#onError, error, { source: 'database.replication-monitor', node: status.name });
     status.state = 'down';
     this.#emitSafe('status', { ...status }, previous);

@@ -2,6 +2,7 @@ import { aborted, type CloseContext, type ErrorReporter, ListenerGroup, report }
 import knex, { type Knex } from 'knex';
 import type { ResolvedConnection } from './connection.js';
 import { DatabaseError } from './errors.js';
+import { type KnexClient, type NodeBinding, type RetryPolicy, typedClientClass } from './typed-client.js';
 
 /** Pool limits and timeouts (tarn.js, the pool inside knex). */
 export interface PoolOptions {
@@ -27,6 +28,9 @@ export interface NodeSettings {
   keepAlive: boolean;
   keepAliveInitialDelayMs: number;
   applicationName: string;
+  retry: RetryPolicy;
+  /** Aborts waits between retries (destroy()). */
+  signal: AbortSignal;
   onError: ErrorReporter;
 }
 
@@ -59,12 +63,45 @@ interface PgClientLike {
   __knex__disposed?: unknown;
 }
 
-/** One server (the primary or a replica): a knex instance over pg with a bounded pool. */
+/** What pg is given for one server: the URL's settings as pg reads them, with this package's on top. */
+export function pgConfigOf(
+  connection: ResolvedConnection,
+  settings: Pick<
+    NodeSettings,
+    'pool' | 'statementTimeoutMs' | 'keepAlive' | 'keepAliveInitialDelayMs' | 'applicationName'
+  >,
+): Record<string, unknown> {
+  const config: Record<string, unknown> = {
+    // Whatever else the URL said, as pg reads it (options, client_encoding, channel binding, …).
+    ...connection.driver,
+    // pg sends statement_timeout in the startup packet: no extra round trip per connection.
+    statement_timeout: connection.statementTimeoutMs ?? settings.statementTimeoutMs,
+    keepAlive: settings.keepAlive,
+    keepAliveInitialDelayMillis: settings.keepAliveInitialDelayMs,
+    connectionTimeoutMillis: connection.connectTimeoutMs ?? settings.pool.createTimeoutMs,
+    application_name: connection.applicationName ?? settings.applicationName,
+  };
+  // What the config leaves out, pg fills in itself (its defaults, PGHOST, PGUSER, …), as for a URL.
+  if (connection.host !== undefined) config.host = connection.host;
+  if (connection.port !== undefined) config.port = connection.port;
+  if (connection.database !== undefined) config.database = connection.database;
+  if (connection.user !== undefined) config.user = connection.user;
+  if (connection.password !== undefined) config.password = connection.password;
+  if (connection.ssl !== undefined) config.ssl = connection.ssl;
+  return config;
+}
+
+/**
+ * One server (the primary or a replica): a knex instance over pg with a bounded pool, whose queries
+ * reject with DatabaseErrors naming this server.
+ */
 export class DatabaseNode {
   readonly name: string;
   readonly role: 'primary' | 'replica';
   readonly connection: ResolvedConnection;
   readonly knex: Knex;
+  /** What the knex client knows of this server; `fallback` is set for replicas by the database. */
+  readonly binding: NodeBinding;
   readonly max: number;
   readonly destroyTimeoutMs: number;
   readonly #listeners = new ListenerGroup();
@@ -85,22 +122,17 @@ export class DatabaseNode {
     this.max = connection.connectionLimit ?? pool.max;
     const createTimeoutMs = connection.connectTimeoutMs ?? pool.createTimeoutMs;
     this.destroyTimeoutMs = pool.destroyTimeoutMs;
-    const pgConfig: Record<string, unknown> = {
-      host: connection.host,
-      port: connection.port,
-      database: connection.database,
-      // pg sends statement_timeout in the startup packet: no extra round trip per connection.
-      statement_timeout: connection.statementTimeoutMs ?? settings.statementTimeoutMs,
-      keepAlive: settings.keepAlive,
-      keepAliveInitialDelayMillis: settings.keepAliveInitialDelayMs,
-      connectionTimeoutMillis: createTimeoutMs,
-      application_name: connection.applicationName ?? settings.applicationName,
+    this.binding = {
+      name,
+      role,
+      max: this.max,
+      retry: settings.retry,
+      signal: settings.signal,
+      fallback: null,
     };
-    if (connection.user !== undefined) pgConfig.user = connection.user;
-    if (connection.password !== undefined) pgConfig.password = connection.password;
-    if (connection.ssl !== undefined) pgConfig.ssl = connection.ssl;
+    const pgConfig = pgConfigOf(connection, settings);
     this.knex = knex({
-      client: 'pg',
+      client: typedClientClass(this.binding) as unknown as typeof Knex.Client,
       connection: pgConfig as Knex.PgConnectionConfig,
       pool: {
         min: Math.min(pool.min, this.max),
@@ -147,6 +179,11 @@ export class DatabaseNode {
       );
     });
     this.#listeners.on(conn, 'end', () => this.#listeners.removeFrom(conn));
+  }
+
+  /** The knex client, for the read fallback of replicas. */
+  get client(): KnexClient {
+    return this.knex.client as KnexClient;
   }
 
   get #pool(): TarnPool | undefined {

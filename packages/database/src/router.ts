@@ -16,6 +16,8 @@ export interface RoutingStats {
    * a connect to it failed (the monitor's `failovers`); later reads went to another replica or the primary.
    */
   failovers: number;
+  /** Reads whose replica connection failed before any answer and that ran again on the primary. */
+  retriedOnPrimary: number;
 }
 
 /**
@@ -35,6 +37,7 @@ export class ReadRouter {
     fallback: 0,
     readYourWrites: 0,
     primaryOnly: 0,
+    retriedOnPrimary: 0,
   };
   #next = 0;
 
@@ -78,6 +81,11 @@ export class ReadRouter {
   /** Remembers that this context wrote now (read-your-writes). */
   noteWrite(context?: object): void {
     if (context !== undefined && this.readYourWritesMs > 0) this.#lastWrite.set(context, this.#now());
+  }
+
+  /** A replica read that lost its connection ran again on the primary. */
+  noteRetriedOnPrimary(): void {
+    this.#stats.retriedOnPrimary++;
   }
 
   stats(): RoutingStats {

@@ -65,11 +65,12 @@ describe('BatchWriter', () => {
     reported.errors.length = 0;
   });
 
-  it('writes with COPY, flushing on size, and round-trips awkward values', async () => {
+  it('writes with COPY, a full request at once, and round-trips awkward values', async () => {
     const writer = db.createBatchWriter<Event>({
       table,
       columns: ['kind', 'amount', 'meta', 'at', 'ok'],
-      batchSize: 1_000,
+      batchSize: 100,
+      batchesPerCopy: 5,
       flushIntervalMs: 60_000,
     });
     const at = new Date('2024-05-06T07:08:09.123Z');
@@ -81,10 +82,11 @@ describe('BatchWriter', () => {
       ok: true,
     });
     for (let i = 1; i < 2_500; i++) writer.write({ kind: 'event', amount: i / 2, meta: null, ok: false });
-    // The interval is 60 s: only reaching batchSize can have started these flushes (which drain the queue).
-    await waitFor(() => writer.stats().written === 2_500, { what: 'size-triggered flushes' });
+    // The interval is 60 s: only full requests (batchSize × batchesPerCopy = 500 rows) can have gone.
+    await waitFor(() => writer.stats().written === 2_500, { what: 'requests of full batches' });
     expect(await count(db)).toBe(2_500);
-    // Fewer than batchSize rows wait for the interval or an explicit flush.
+    expect(writer.stats().batches).toBe(5);
+    // Fewer rows than a request holds wait for the interval or an explicit flush.
     writer.write({ kind: 'late', amount: 1, meta: null });
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(writer.stats().written).toBe(2_500);
@@ -104,7 +106,7 @@ describe('BatchWriter', () => {
       retried: 0,
       lastError: null,
     });
-    expect(writer.stats().batches).toBeGreaterThanOrEqual(2);
+    expect(writer.stats().batches).toBe(6);
     await writer.close();
     expect(db.stats().writers).toEqual([]);
   });
@@ -156,41 +158,66 @@ describe('BatchWriter', () => {
     ]);
     expect(await count(db)).toBe(306);
     await writer.close();
+
+    // Behind PgBouncer in transaction mode (pgbouncer=true in the URL): no named statement at all.
+    await using bouncer = createDatabase({ primary: `${env.primary}?pgbouncer=true`, pool: { max: 1 } });
+    const unnamed = bouncer.createBatchWriter<Event>({
+      table,
+      columns: ['kind'],
+      mode: 'insert',
+      batchSize: 100,
+    });
+    for (let i = 0; i < 100; i++) unnamed.write({ kind: 'bouncer', amount: null, meta: null });
+    await unnamed.flush();
+    expect(unnamed.stats().written).toBe(100);
+    const after = await bouncer.primary.raw('SELECT name FROM pg_prepared_statements');
+    expect(after.rows).toEqual([]);
+    await unnamed.close();
   });
 
-  it('never runs two flushes at once', async () => {
-    const client = db.primary.client as { acquireConnection: () => Promise<unknown> };
-    const original = client.acquireConnection;
-    let active = 0;
-    let most = 0;
-    const spy = vi.spyOn(client, 'acquireConnection').mockImplementation(async function (this: unknown) {
-      active++;
-      most = Math.max(most, active);
+  it('keeps at most maxConcurrency requests in flight, each on a connection of its own', async () => {
+    for (const maxConcurrency of [1, 3]) {
+      const client = db.primary.client as { acquireConnection: () => Promise<unknown> };
+      const original = client.acquireConnection;
+      let held = 0;
+      let most = 0;
+      const release = (db.primary.client as { releaseConnection: (c: unknown) => Promise<unknown> })
+        .releaseConnection;
+      const spies = [
+        vi.spyOn(client, 'acquireConnection').mockImplementation(async function (this: unknown) {
+          const conn = await original.call(this);
+          most = Math.max(most, ++held);
+          return conn;
+        }),
+        vi
+          .spyOn(
+            db.primary.client as { releaseConnection: (c: unknown) => Promise<unknown> },
+            'releaseConnection',
+          )
+          .mockImplementation(function (this: unknown, conn: unknown) {
+            held--;
+            return release.call(this, conn);
+          }),
+      ];
       try {
-        return await original.call(this);
+        const writer = db.createBatchWriter<Event>({
+          table,
+          columns: ['kind'],
+          batchSize: 50,
+          batchesPerCopy: 1,
+          maxConcurrency,
+          flushIntervalMs: 5,
+        });
+        for (let i = 0; i < 2_000; i++) writer.write({ kind: 'c', amount: 0, meta: null });
+        await writer.close();
+        expect(writer.stats()).toMatchObject({ written: 2_000, pending: 0 });
+        expect(writer.stats().requests.peak).toBeLessThanOrEqual(maxConcurrency);
+        expect(most).toBeLessThanOrEqual(maxConcurrency);
+        if (maxConcurrency > 1) expect(writer.stats().requests.peak).toBeGreaterThan(1);
       } finally {
-        setImmediate(() => active--);
+        for (const spy of spies) spy.mockRestore();
       }
-    });
-    try {
-      const writer = db.createBatchWriter<Event>({
-        table,
-        columns: ['kind'],
-        batchSize: 50,
-        flushIntervalMs: 5,
-      });
-      const flushes: Promise<void>[] = [];
-      for (let i = 0; i < 2_000; i++) {
-        writer.write({ kind: 'c', amount: 0, meta: null });
-        if (i % 100 === 0) flushes.push(writer.flush());
-      }
-      await Promise.all(flushes);
-      await writer.flush();
-      expect(await count(db)).toBe(2_000);
-      expect(most).toBe(1);
-      await writer.close();
-    } finally {
-      spy.mockRestore();
+      await db.primary.raw(`TRUNCATE ${table}`);
     }
   });
 
@@ -215,7 +242,7 @@ describe('BatchWriter', () => {
       expect(reported.codes()).toContain('ORG_DATABASE_ROWS_DROPPED');
       await lock.release();
       released = true;
-      await waitFor(() => writer.stats().queue.size === 0 && !writer.stats().flushing, {
+      await waitFor(() => writer.stats().pending === 0, {
         what: 'the queue to drain',
       });
       const after = writer.stats();
@@ -228,18 +255,18 @@ describe('BatchWriter', () => {
     }
   });
 
-  it('streams several batches per COPY in order, and aborts the whole COPY when a row cannot be encoded', async () => {
+  it('streams several batches per COPY in order; a row that cannot be encoded is dropped alone', async () => {
     const writer = db.createBatchWriter<Event>({
       table,
       columns: ['kind', 'amount', 'at'],
       batchSize: 100,
       batchesPerCopy: 4,
+      maxConcurrency: 1,
       maxItems: 5_000,
       flushIntervalMs: 60_000,
     });
     const base = Date.UTC(2025, 0, 1, 23, 59, 59, 990);
-    // The 100th write starts a flush; it takes its rows once it has a connection, by when all 1,000
-    // are queued: COPYs of 4 + 4 + 2 batches. Dates cross midnight; multi-byte text.
+    // COPYs of 4 + 4 + 2 batches, one at a time. Dates cross midnight; multi-byte text.
     for (let i = 0; i < 1_000; i++) {
       writer.write({ kind: `ü${i}✓`, amount: i, meta: null, at: new Date(base + (i % 20)) });
     }
@@ -253,27 +280,40 @@ describe('BatchWriter', () => {
     await db.primary.raw(`TRUNCATE ${table}`);
 
     // One COPY of 4 batches (text: an invalid Date has no binary form). Row 250, in its third batch,
-    // cannot be encoded: the COPY is aborted, and the two batches already sent are not committed.
+    // cannot be encoded: that COPY is aborted (nothing of it committed), the row is dropped, and the
+    // other 399 go again.
+    const rejected: Event[] = [];
+    const refusing = db.createBatchWriter<Event>({
+      table,
+      columns: ['kind', 'amount', 'at'],
+      batchSize: 100,
+      batchesPerCopy: 4,
+      flushIntervalMs: 60_000,
+      onRejected: (bad) => rejected.push(...bad),
+    });
     for (let i = 0; i < 400; i++) {
-      writer.write({ kind: 'bad', amount: i, meta: null, at: new Date(i === 250 ? Number.NaN : base) });
+      refusing.write({ kind: 'bad', amount: i, meta: null, at: new Date(i === 250 ? Number.NaN : base) });
     }
-    await writer.flush();
-    expect(writer.stats()).toMatchObject({ written: 1_000, batches: 3, dropped: { rejected: 400 } });
-    expect(await count(db)).toBe(0);
+    await refusing.flush();
+    expect(refusing.stats()).toMatchObject({ written: 399, dropped: { rejected: 1 }, splits: 0 });
+    expect(rejected.map((r) => r.amount)).toEqual([250]);
+    expect(await count(db)).toBe(399);
     const error = reported.errors.find(
-      (e) => (e as DatabaseError).code === 'ORG_DATABASE_ROWS_DROPPED',
+      (e) => (e as DatabaseError).code === 'ORG_DATABASE_ROWS_REJECTED',
     ) as DatabaseError;
-    expect(error.details).toMatchObject({ reason: 'rejected', count: 400 });
-    expect(error.cause).toBeInstanceOf(DatabaseError);
+    expect(error.details).toMatchObject({
+      reason: 'rejected',
+      count: 1,
+      sample: { code: 'ORG_DATABASE_DATA', column: 'at' },
+    });
     // The connection that carried the aborted COPY is usable again: the next COPY goes through.
-    for (let i = 0; i < 150; i++) writer.write({ kind: 'ok', amount: i, meta: null, at: new Date(base) });
-    await writer.flush();
-    expect(await count(db)).toBe(150);
-    expect(writer.stats().written).toBe(1_150);
-    await writer.close();
+    for (let i = 0; i < 150; i++) refusing.write({ kind: 'ok', amount: i, meta: null, at: new Date(base) });
+    await refusing.flush();
+    expect(await count(db)).toBe(549);
+    await Promise.all([writer.close(), refusing.close()]);
   });
 
-  it('drops and reports a batch the server rejects, and keeps writing', async () => {
+  it('drops only the row the server refuses, reports it, and keeps writing', async () => {
     const writer = db.createBatchWriter<{ n: number | null }>({
       table: strict,
       columns: ['n'],
@@ -281,15 +321,20 @@ describe('BatchWriter', () => {
     });
     writer.write({ n: 1 });
     writer.write({ n: null });
+    writer.write({ n: 3 });
     await writer.flush();
-    expect(writer.stats().dropped.rejected).toBe(2);
+    expect(writer.stats()).toMatchObject({ written: 2, dropped: { rejected: 1 } });
     const error = reported.errors.find(
-      (e) => (e as DatabaseError).code === 'ORG_DATABASE_ROWS_DROPPED',
+      (e) => (e as DatabaseError).code === 'ORG_DATABASE_ROWS_REJECTED',
     ) as DatabaseError;
-    expect((error.cause as DatabaseError).code).toBe('ORG_DATABASE_CONSTRAINT');
+    expect(error.details?.sample).toMatchObject({
+      code: 'ORG_DATABASE_CONSTRAINT',
+      sqlState: '23502',
+      column: 'n',
+    });
     writer.write({ n: 2 });
     await writer.flush();
-    expect(await count(db, strict)).toBe(1);
+    expect(await count(db, strict)).toBe(3);
     expect(() => writer.write(null as unknown as { n: number })).toThrowError(
       expect.objectContaining({ code: 'ORG_DATABASE_INVALID_ROW' }),
     );
@@ -320,6 +365,7 @@ describe('BatchWriter', () => {
     await waitFor(() => writer.stats().retried > 0, { what: 'a retry' });
     expect(writer.stats().written).toBe(0);
     expect(writer.stats().lastError).toBe('ORG_DATABASE_POOL_TIMEOUT');
+    expect(reportedHere.codes()).toContain('ORG_DATABASE_POOL_TIMEOUT');
     release();
     await held;
     await waitFor(() => writer.stats().written === 2, { what: 'the retried rows' });
@@ -334,10 +380,10 @@ describe('BatchWriter', () => {
     expect(writer.stats().flushes).toBe(0);
     await vi.advanceTimersByTimeAsync(1);
     expect(writer.stats().flushes).toBe(1);
+    vi.useRealTimers();
     const deadline = performance.now() + 10_000;
     while (writer.stats().written < 5 && performance.now() < deadline) await tick();
     expect(writer.stats().written).toBe(5);
-    vi.useRealTimers();
     await writer.close();
   });
 
@@ -354,12 +400,19 @@ describe('BatchWriter', () => {
       const started = performance.now();
       await stuck.close({ timeoutMs: 300 });
       expect(performance.now() - started).toBeLessThan(1_500);
+      // Blocked before anything could commit: certainly not stored, counted as closed.
+      expect(stuck.stats()).toMatchObject({
+        written: 0,
+        unconfirmed: 0,
+        pending: 0,
+        dropped: { closed: 10 },
+      });
       const dropped = reported.errors.find(
         (e) =>
           (e as DatabaseError).code === 'ORG_DATABASE_ROWS_DROPPED' &&
           (e as DatabaseError).details?.reason === 'closed',
       ) as DatabaseError;
-      expect(dropped.details).toMatchObject({ inFlight: 10 });
+      expect(dropped.details).toMatchObject({ count: 10 });
     } finally {
       await lock.release();
     }
@@ -373,8 +426,17 @@ describe('BatchWriter', () => {
     expect(() =>
       db.createBatchWriter<{ a: number }>({ table, columns: ['a'], mode: 'upsert' as 'copy' }),
     ).toThrowError(expect.objectContaining({ code: 'ORG_DATABASE_INVALID_OPTION' }));
-    expect(() => db.createBatchWriter<{ a: number }>({ table, columns: ['a'], batchSize: 0 })).toThrowError(
-      expect.objectContaining({ code: 'ORG_LIFECYCLE_INVALID_OPTION' }),
-    );
+    // One code for every option of the package, the buffer's included.
+    for (const bad of [
+      { batchSize: 0 },
+      { maxConcurrency: 0 },
+      { dropFraction: 2 },
+      { maxBytes: -1 },
+      { backoff: { initialMs: 0 } },
+    ]) {
+      expect(() => db.createBatchWriter<{ a: number }>({ table, columns: ['a'], ...bad })).toThrowError(
+        expect.objectContaining({ code: 'ORG_DATABASE_INVALID_OPTION' }),
+      );
+    }
   });
 });

@@ -105,6 +105,57 @@ describe('BatchWriter binary COPY', () => {
     await Promise.all([text.close(), binary.close()]);
   });
 
+  it('writes dates of every year a Date holds, from PostgreSQL’s first day (4714-11-24 BC), as the server reads them', async () => {
+    const bc = (year: number, month: number, day: number, ms = 0) => {
+      const d = new Date(0);
+      d.setUTCFullYear(year, month, day);
+      return new Date(d.getTime() + ms);
+    };
+    const dates = [
+      new Date(-210_866_803_200_000), // 4714-11-24 BC 00:00, the first timestamp PostgreSQL holds
+      bc(0, 0, 1, 1), // 1 BC
+      bc(-99, 5, 6, 7_384_123), // 100 BC
+      new Date('0001-01-01T00:00:00.000Z'),
+      new Date('+010000-01-01T00:00:00.001Z'),
+      new Date(8.64e15), // the last instant a Date holds: 275760-09-13
+    ];
+    await using admin = rawKnex(env.primary);
+    const table = uniqueName('bin_dates');
+    await admin.raw(
+      `CREATE TABLE ${table} (id bigserial PRIMARY KEY, tz timestamptz, ts timestamp, fmt text)`,
+    );
+    try {
+      for (const copyFormat of ['auto', 'text'] as const) {
+        const writer = db.createBatchWriter<Row>({ table, columns: ['tz', 'ts', 'fmt'], copyFormat });
+        for (const at of dates) writer.write({ tz: at, ts: at, fmt: copyFormat });
+        await writer.flush();
+        expect(writer.stats()).toMatchObject({ written: dates.length, dropped: { rejected: 0 } });
+        expect(writer.stats().copies[copyFormat === 'auto' ? 'binary' : 'text']).toBe(1);
+        await writer.close();
+      }
+      // The server is the judge: its epoch of each stored value is the Date's.
+      const { rows: out } = await admin.raw(
+        `SELECT fmt, (extract(epoch FROM tz) * 1000)::float8 AS tz, (extract(epoch FROM ts) * 1000)::float8 AS ts FROM ${table} ORDER BY id`,
+      );
+      const expected = dates.map((d) => d.getTime());
+      for (const fmt of ['auto', 'text']) {
+        const mine = out.filter((r: { fmt: string }) => r.fmt === fmt);
+        expect(mine.map((r: { tz: number }) => r.tz)).toEqual(expected);
+        expect(mine.map((r: { ts: number }) => r.ts)).toEqual(expected);
+      }
+      // A day before the first one is refused by the server, alone: its neighbours are stored.
+      const writer = db.createBatchWriter<Row>({ table, columns: ['tz', 'fmt'] });
+      writer.write({ tz: new Date(0), fmt: 'before' });
+      writer.write({ tz: new Date(-210_866_803_200_001), fmt: 'too early' });
+      writer.write({ tz: new Date(1), fmt: 'after' });
+      await writer.flush();
+      expect(writer.stats()).toMatchObject({ written: 2, dropped: { rejected: 1 } });
+      await writer.close();
+    } finally {
+      await admin.raw(`DROP TABLE ${table}`);
+    }
+  });
+
   it('falls back to text for values or types without an exact binary form, with the same outcome', async () => {
     const writer = db.createBatchWriter<Row>({ table: viaBinary, columns: ['i4', 'tx'], batchSize: 10_000 });
     writer.write({ i4: 1, tx: 'a' });

@@ -209,6 +209,27 @@ describe('createDatabase on the harness (primary + streaming replica)', () => {
     void held;
   });
 
+  it('destroy() while the monitor polls back to back leaves no pending acquire (and its timer) behind', async () => {
+    const before = activeResources();
+    for (let i = 0; i < 5; i++) {
+      const db = createDatabase({
+        primary: env.primary,
+        replicas: env.replicas,
+        monitor: { intervalMs: 1 },
+        pool: { max: 2 },
+        onError: () => {},
+      });
+      await db.monitor!.poll();
+      await db.read().raw('SELECT 1');
+      await db.destroy('test');
+    }
+    await waitFor(() => Object.keys(resourcesAddedSince(before)).length === 0, {
+      timeoutMs: 5_000,
+      what: `resources to go: ${JSON.stringify(resourcesAddedSince(before))}`,
+    }).catch(() => {});
+    expect(resourcesAddedSince(before)).toEqual({});
+  });
+
   it('leaves no timers, sockets or objects behind after close()', async () => {
     const before = activeResources();
     const refs: WeakRef<object>[] = [];

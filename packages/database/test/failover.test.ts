@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { classifyError, createDatabase, type ReplicaStatus } from '../src/index.js';
-import { collectErrors, harness, harnessEnv, waitFor, waitStreaming } from './helpers.js';
+import { collectErrors, harness, harnessEnv, rawKnex, waitFor, waitStreaming } from './helpers.js';
 
 const env = harnessEnv();
 
@@ -28,7 +28,7 @@ describe('a replica that fails a query leaves the rotation before the next poll'
     await waitStreaming(env.primary);
   });
 
-  it('one read fails on the stopped replica, the next goes to the primary; back after restart and a poll', async () => {
+  it('a read on the stopped replica is answered by the primary, the next go there directly; back after restart and a poll', async () => {
     const reported = collectErrors();
     const down: string[] = [];
     await using db = createDatabase({
@@ -64,7 +64,9 @@ describe('a replica that fails a query leaves the rotation before the next poll'
       expect(monitor.status('replica-1')!.state).toBe('up');
       const replica = db.read();
       expect(replica).not.toBe(db.primary);
-      expect(classifyError(await failure(replica.raw('SELECT 1'))).code).toBe('ORG_DATABASE_CONNECTION');
+      // The read's replica connection failed before any answer: it ran again on the primary.
+      expect(await isStandby(replica)).toBe(false);
+      expect(db.stats().routing.retriedOnPrimary).toBe(1);
       // That one failure took it out, without a poll.
       expect(monitor.stats().polls).toBe(polls);
       expect(monitor.status('replica-1')).toMatchObject({ state: 'down', failures: 1 });
@@ -93,7 +95,55 @@ describe('a replica that fails a query leaves the rotation before the next poll'
       );
       expect(await isStandby(db.read())).toBe(true);
       expect(db.stats().routing.failovers).toBe(1);
+      expect(db.stats().routing.retriedOnPrimary).toBe(1);
     } finally {
+      if (stopped) {
+        await harness('replica-start');
+        stopped = false;
+      }
+      await waitStreaming(env.primary);
+    }
+  });
+
+  it('a read running on the replica when it stops is answered by the primary: no read lost', async () => {
+    const reported = collectErrors();
+    await using db = createDatabase({
+      primary: env.primary,
+      replicas: env.replicas,
+      monitor: { intervalMs: 60_000, retry: { initialMs: 50, maxMs: 200 } },
+      onError: reported.onError,
+    });
+    const monitor = db.monitor!;
+    await waitFor(() => monitor.healthyReplicas().length === 1, { what: 'the first poll' });
+    const replica = db.read();
+    expect(replica).not.toBe(db.primary);
+    const started = performance.now();
+    // Still running on the replica when the replica shuts down (a fast shutdown ends its backends).
+    const reading = Promise.resolve(
+      replica.raw('SELECT pg_sleep(3) AS slept, pg_is_in_recovery() AS standby, 42 AS answer'),
+    );
+    try {
+      await waitFor(
+        async () => {
+          await using probe = rawKnex(env.replicas[0]!);
+          const { rows } = await probe.raw(
+            "SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(3)%'",
+          );
+          return rows[0].n > 0;
+        },
+        { what: 'the read to be running on the replica' },
+      );
+      stopped = true;
+      await harness('replica-stop');
+      const { rows } = await reading;
+      // Answered by the primary (not in recovery), after the replica failed it mid-read.
+      expect(rows[0]).toMatchObject({ standby: false, answer: 42 });
+      expect(performance.now() - started).toBeGreaterThan(3_000);
+      expect(db.stats().routing.retriedOnPrimary).toBe(1);
+      expect(monitor.status('replica-1')!.state).toBe('down');
+      expect(reported.codes()).toContain('ORG_DATABASE_REPLICA_DOWN');
+    } finally {
+      await reading.catch(() => {});
       if (stopped) {
         await harness('replica-start');
         stopped = false;

@@ -2,7 +2,9 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { waitFor as waitUntil } from '@org/shared-lifecycle/testing';
 import knex, { type Knex } from 'knex';
+import type { DatabaseError } from '../src/index.js';
 
 const run = promisify(execFile);
 const harnessScript = fileURLToPath(new URL('../../../scripts/pg-harness.sh', import.meta.url));
@@ -42,23 +44,32 @@ export function rawKnex(url: string): Knex & AsyncDisposable {
   return k;
 }
 
+/**
+ * The lifecycle package's waitFor with this suite's defaults — 20 s (servers stop and restart here), a
+ * 50 ms interval — and a probe that may throw meanwhile (a table not replicated yet, a server still
+ * starting): a throw counts as "not yet", and the last one is named if time runs out.
+ */
 export async function waitFor<T>(
-  probe: () => Promise<T | undefined | false> | T | undefined | false,
-  { timeoutMs = 20_000, intervalMs = 50, what = 'condition' } = {},
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
+  check: () => T | Promise<T>,
+  options: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
+): Promise<Exclude<T, undefined | null | false | 0 | ''>> {
   let last: unknown;
-  for (;;) {
+  const probe = async () => {
     try {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value as T;
+      return await check();
     } catch (error) {
       last = error;
+      return undefined;
     }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  };
+  try {
+    return (await waitUntil(probe, { timeoutMs: 20_000, intervalMs: 50, ...options })) as Exclude<
+      T,
+      undefined | null | false | 0 | ''
+    >;
+  } catch (error) {
+    if (last === undefined) throw error;
+    throw new Error(`${(error as Error).message}; the last probe threw: ${String(last)}`);
   }
 }
 
@@ -88,4 +99,14 @@ export function collectErrors(): {
     onError: (error) => errors.push(error),
     codes: () => errors.map((e) => String((e as { code?: unknown }).code)),
   };
+}
+
+/** The error `fn` throws synchronously. */
+export function thrown(fn: () => unknown): DatabaseError {
+  try {
+    fn();
+  } catch (error) {
+    return error as DatabaseError;
+  }
+  throw new Error('expected a throw');
 }

@@ -94,7 +94,7 @@ describe('ReplicationMonitor', () => {
     await m.cleanup();
   });
 
-  it('cleanup() is idempotent, waits for the poll in flight and removes every listener', async () => {
+  it('close() is idempotent (cleanup() is the same), waits for the poll in flight and removes every listener', async () => {
     const m = monitor({ intervalMs: 10_000 });
     const before = replica.listenerCount('query-error');
     const poolBefore = createFailListeners(replica);
@@ -103,8 +103,9 @@ describe('ReplicationMonitor', () => {
     expect(replica.listenerCount('query-error')).toBe(before + 1);
     expect(createFailListeners(replica)).toBe(poolBefore + 1);
     expect(m.stats().running).toBe(true);
-    const first = m.cleanup();
+    const first = m.close();
     expect(m.cleanup()).toBe(first);
+    expect(m.close()).toBe(first);
     await first;
     expect(m.stats().running).toBe(false);
     expect(m.stats().polls).toBe(1);
@@ -112,7 +113,38 @@ describe('ReplicationMonitor', () => {
     expect(replica.listenerCount('query-error')).toBe(before);
     expect(createFailListeners(replica)).toBe(poolBefore);
     expect(m.listenerCount('replica-up')).toBe(0);
-    expect(() => m.start()).toThrowError(expect.objectContaining({ code: 'ORG_DATABASE_INVALID_OPTION' }));
+    expect(() => m.start()).toThrowError(expect.objectContaining({ code: 'ORG_LIFECYCLE_CLOSED' }));
+  });
+
+  it('close(ctx) keeps its deadline when a poll hangs (a replica that accepts and never answers)', async () => {
+    const { createServer } = await import('node:net');
+    const sockets: import('node:net').Socket[] = [];
+    const silent = createServer((socket) => sockets.push(socket.on('error', () => {})));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const hung = knex({
+      client: 'pg',
+      connection: `postgres://postgres@127.0.0.1:${(silent.address() as { port: number }).port}/postgres`,
+      pool: { min: 0, max: 1, acquireTimeoutMillis: 30_000, createTimeoutMillis: 30_000 },
+    });
+    const before = hung.listenerCount('query-error');
+    try {
+      const m = new ReplicationMonitor({
+        primary,
+        replicas: [{ name: 'hung-1', knex: hung }],
+        pollTimeoutMs: 30_000,
+        onError: noop,
+      }).start();
+      await until(() => m.stats().running);
+      const started = performance.now();
+      await m.close({ timeoutMs: 200 });
+      expect(performance.now() - started).toBeLessThan(1_000);
+      expect(hung.listenerCount('query-error')).toBe(before);
+      expect(m.closed).toBe(true);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await hung.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 
   it('catches and reports poll errors and throwing listeners; nothing goes unhandled', async () => {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Client, errors as esErrors } from '@elastic/elasticsearch';
+import type { Client } from '@elastic/elasticsearch';
 import {
   Backoff,
   type BackoffOptions,
@@ -125,6 +125,22 @@ interface SendResult {
 
 const MiB = 1024 * 1024;
 
+/**
+ * The official client, imported when the first transport needs it: the module and its transport
+ * stack cost about 40 MB of RSS at import, which a service without ELASTICSEARCH_URL never pays.
+ */
+async function loadClient(options: ClientOptions): Promise<Client> {
+  const { Client } = await import('@elastic/elasticsearch');
+  return new Client(options);
+}
+
+/** The HTTP status of the client's ResponseError (read by shape: a client passed in may come from another copy of the module). */
+function responseStatus(error: unknown): number | undefined {
+  if (!(error instanceof Error) || error.name !== 'ResponseError') return undefined;
+  const status = (error as { statusCode?: unknown }).statusCode;
+  return typeof status === 'number' ? status : undefined;
+}
+
 type ClientOptions = ConstructorParameters<typeof Client>[0];
 
 /**
@@ -134,7 +150,8 @@ type ClientOptions = ConstructorParameters<typeof Client>[0];
 export class ElasticsearchTransport extends TransportStream implements AsyncDisposable {
   readonly target: string;
   readonly #op: BulkOp;
-  readonly #client: Client;
+  /** Loaded on first use (see loadClient): a logger without Elasticsearch never loads the client. */
+  readonly #client: Promise<Client>;
   readonly #ownsClient: boolean;
   readonly #queue: BoundedQueue<BufferedDoc>;
   readonly #timer: OwnedInterval;
@@ -244,10 +261,10 @@ export class ElasticsearchTransport extends TransportStream implements AsyncDisp
       onError: this.#onError,
     });
     if (options.client !== undefined) {
-      this.#client = options.client;
+      this.#client = Promise.resolve(options.client);
       this.#ownsClient = false;
     } else {
-      this.#client = new Client({
+      this.#client = loadClient({
         ...options.clientOptions,
         node: options.node as string | string[],
         maxRetries: 0,
@@ -255,6 +272,8 @@ export class ElasticsearchTransport extends TransportStream implements AsyncDisp
         sniffOnConnectionFault: false,
         sniffInterval: false,
       });
+      // A failed load is reported by the request that awaits it, never as an unhandled rejection.
+      this.#client.catch(() => undefined);
       this.#ownsClient = true;
     }
     if (options.indexTemplate) this.#template = this.#putTemplate(options.indexTemplate, options);
@@ -389,7 +408,7 @@ export class ElasticsearchTransport extends TransportStream implements AsyncDisp
           true,
         );
       }
-      if (this.#ownsClient) await this.#client.close().catch(() => undefined);
+      if (this.#ownsClient) await this.#client.then((client) => client.close()).catch(() => undefined);
     } finally {
       signal.removeEventListener('abort', onAbort);
       this.#closeFinished?.();
@@ -485,7 +504,7 @@ export class ElasticsearchTransport extends TransportStream implements AsyncDisp
     );
     timer.unref();
     try {
-      const response = await this.#client.bulk(
+      const response = await (await this.#client).bulk(
         {
           index: this.target,
           operations: bulkOperations(docs, this.#op, this.#withIds) as never,
@@ -512,7 +531,7 @@ export class ElasticsearchTransport extends TransportStream implements AsyncDisp
       }
       return { requeue: outcome.retry.map((i) => batch[i]!), backOff: outcome.retry.length > 0 };
     } catch (error) {
-      const status = error instanceof esErrors.ResponseError ? error.statusCode : undefined;
+      const status = responseStatus(error);
       if (status !== undefined && !isRetryableStatus(status)) {
         this.#reachable = true;
         this.#rejected += batch.length;
@@ -578,7 +597,7 @@ export class ElasticsearchTransport extends TransportStream implements AsyncDisp
       },
     };
     try {
-      await this.#client.indices.putIndexTemplate({ name, ...body } as never, {
+      await (await this.#client).indices.putIndexTemplate({ name, ...body } as never, {
         maxRetries: 0,
         signal: this.#abort.signal,
       });

@@ -4,7 +4,7 @@
  * rejected and counted, never thrown), write-after-close (ORG_LIFECYCLE_CLOSED). Each writer must be gone after close().
  */
 import { BatchWriter, createDatabase, type Database } from '@org/shared-database';
-import { defineScenario } from '../scenario.ts';
+import { defineScenario } from '@org/shared-leakcheck';
 import { harnessUrls } from './_database.ts';
 
 export const needs = ['DATABASE_URL'] as const;

@@ -4,7 +4,7 @@
  * health(), stats(), close(). Every pool connection, timer and listener must be gone after close().
  */
 import { createDatabase } from '@org/shared-database';
-import { defineScenario } from '../scenario.ts';
+import { defineScenario } from '@org/shared-leakcheck';
 import { harnessUrls } from './_database.ts';
 
 export const needs = ['DATABASE_URL'] as const;

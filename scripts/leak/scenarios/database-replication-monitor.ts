@@ -4,9 +4,9 @@
  * The pools live in setup (the monitor borrows knex instances, it does not own them); every
  * monitor, its timers, its listeners and its backoffs must be gone after cleanup().
  */
-import { createServer } from 'node:net';
 import { createDatabase, type Database, ReplicationMonitor } from '@org/shared-database';
-import { defineScenario } from '../scenario.ts';
+import { closedPort } from '@org/shared-database/testing';
+import { defineScenario } from '@org/shared-leakcheck';
 import { harnessUrls } from './_database.ts';
 
 export const needs = ['DATABASE_URL'] as const;
@@ -17,19 +17,10 @@ interface State {
   dead: Database;
 }
 
-/** A port nothing listens on: bound, then released. */
-async function closedPort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 export default defineScenario<State>({
   name: 'database/replication-monitor',
   description:
-    'new ReplicationMonitor(primary, [replica, dead replica]) → start → 3 polls (events) → cleanup ×2',
+    'new ReplicationMonitor(primary, [replica, dead replica]) → start → 3 polls (events) → close, cleanup',
   iterations: 40,
   classes: [ReplicationMonitor],
   async setup() {
@@ -69,8 +60,8 @@ export default defineScenario<State>({
     await monitor.poll();
     const up = monitor.healthyReplicas();
     const dead = monitor.status('dead-1');
-    await monitor.cleanup();
-    await monitor.cleanup(); // idempotent
+    await monitor.close();
+    await monitor.cleanup(); // the same close, idempotent
     if (!up.includes('replica-1'))
       throw new Error(`replica-1 not healthy: ${JSON.stringify(monitor.stats())}`);
     if (dead?.state !== 'down') throw new Error(`dead-1 is ${dead?.state}, expected down`);

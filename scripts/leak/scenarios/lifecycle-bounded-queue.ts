@@ -2,8 +2,9 @@
  * BoundedQueue: short-lived queues filled past their caps and drained, and one long-lived queue
  * that receives entries for the whole run and must stay within its caps (memlab would see it grow).
  */
+
+import { defineScenario } from '@org/shared-leakcheck';
 import { BoundedQueue } from '@org/shared-lifecycle';
-import { defineScenario } from '../scenario.ts';
 
 export default defineScenario({
   name: 'lifecycle/bounded-queue',

@@ -4,8 +4,9 @@
  * request left hanging. Plus one long-lived sink that receives items for the whole run: its buffer
  * must stay within its caps. Timers, abort listeners and split batches must all be gone after close.
  */
+
+import { defineScenario } from '@org/shared-leakcheck';
 import { BufferedSink, type SendResult, type SinkItem } from '@org/shared-lifecycle';
-import { defineScenario } from '../scenario.ts';
 
 function sender(hangOn: number) {
   let calls = 0;

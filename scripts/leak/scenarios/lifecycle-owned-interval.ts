@@ -1,6 +1,7 @@
 /** OwnedInterval: created, started, triggered while running, stopped (also mid-run) — many times. */
+
+import { defineScenario } from '@org/shared-leakcheck';
 import { OwnedInterval } from '@org/shared-lifecycle';
-import { defineScenario } from '../scenario.ts';
 
 export default defineScenario({
   name: 'lifecycle/owned-interval',

@@ -4,8 +4,8 @@
  * disposes. Process signal listeners and the emitter's listeners must return to where they were.
  */
 import { EventEmitter } from 'node:events';
+import { defineScenario } from '@org/shared-leakcheck';
 import { ListenerGroup, Resource, ShutdownCoordinator } from '@org/shared-lifecycle';
-import { defineScenario } from '../scenario.ts';
 
 class Subscriber extends Resource {
   readonly #listeners = new ListenerGroup();

@@ -5,8 +5,8 @@
  * client and its sockets must all be gone after shutdown(); unsent entries are counted, not thrown.
  */
 import { createServer } from 'node:net';
+import { defineScenario } from '@org/shared-leakcheck';
 import { createLogger, ElasticsearchTransport } from '@org/shared-logger';
-import { defineScenario } from '../scenario.ts';
 
 /** A port nothing listens on: bound, then released. */
 async function closedPort(): Promise<number> {

@@ -6,8 +6,8 @@
  */
 
 import { type EsTestServer, startEsTestServer } from '@org/es-test-server';
+import { defineScenario } from '@org/shared-leakcheck';
 import { createLogger, ElasticsearchTransport } from '@org/shared-logger';
-import { defineScenario } from '../scenario.ts';
 
 export default defineScenario<EsTestServer>({
   name: 'logger/es-test-server',

@@ -3,6 +3,8 @@
  * the long-lived monitors prom-client never stops), labelled counter/gauge/histogram, a stats
  * collector, a scrape in both formats, destroy — many times. Nothing may outlive destroy().
  */
+
+import { defineScenario } from '@org/shared-leakcheck';
 import {
   createMetrics,
   GuardedCounter,
@@ -11,7 +13,6 @@ import {
   Metrics,
   OPENMETRICS_CONTENT_TYPE,
 } from '@org/shared-metrics';
-import { defineScenario } from '../scenario.ts';
 
 export default defineScenario({
   name: 'metrics/create-destroy',

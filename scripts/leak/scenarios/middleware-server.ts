@@ -9,6 +9,7 @@
 import { once } from 'node:events';
 import { createServer, IncomingMessage, request, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { defineScenario } from '@org/shared-leakcheck';
 import {
   CaptureBudget,
   healthHandler,
@@ -18,7 +19,6 @@ import {
   type RequestLogEntry,
   requestLogger,
 } from '@org/shared-middleware';
-import { defineScenario } from '../scenario.ts';
 
 interface Reply {
   status: number;

@@ -1,11 +1,10 @@
-import { int, serviceSpecs } from '@org/service-kit';
+import { int } from '@org/shared-service';
 
-/** Every environment variable of events-ingest, with its default. `events-ingest --help` prints this. */
+/**
+ * The environment variables of events-ingest itself, with their defaults (the common and database
+ * ones come from @org/shared-service). `events-ingest --help` prints them all.
+ */
 export const eventsIngestSpecs = {
-  ...serviceSpecs({
-    port: 3001,
-    replicasDesc: 'Comma-separated read replicas (monitored; the ingest path only writes).',
-  }),
   MAX_EVENTS_PER_BATCH: int({ desc: 'Most events in one POST /events.', default: 1000, min: 1, max: 10_000 }),
   WRITER_BATCH_SIZE: int({ desc: 'Rows per COPY to PostgreSQL.', default: 1000, min: 1, max: 50_000 }),
   WRITER_FLUSH_INTERVAL_MS: int({

@@ -5,8 +5,10 @@ export { INGEST_ERROR_CODES, IngestError, type IngestErrorCode } from './errors.
 export { EVENT_COLUMNS, type EventRow, Ingestor, type IngestStats, parseBatch } from './ingest.js';
 export { migrations } from './migrations.js';
 export {
+  EVENTS_INGEST,
   type EventsIngestConfig,
   type RunningEventsIngest,
+  type StartOptions,
   startEventsIngest,
   VERSION,
 } from './service.js';

@@ -1,15 +1,15 @@
 #!/usr/bin/env node
-import { runServiceCli } from '@org/service-kit';
-import { eventsIngestSpecs } from './config.js';
+import { runServiceCli } from '@org/shared-service';
 import { migrations } from './migrations.js';
-import { startEventsIngest, VERSION } from './service.js';
+import { EVENTS_INGEST, startEventsIngest, VERSION } from './service.js';
 
 process.exitCode = await runServiceCli({
   name: 'events-ingest',
   version: VERSION,
   summary:
     'batches of events over HTTP, written through a bounded batch writer; stale sessions closed on a timer',
-  specs: eventsIngestSpecs,
-  start: (config) => startEventsIngest(config, { installSignals: true }),
+  port: EVENTS_INGEST.port,
+  specs: EVENTS_INGEST.specs,
+  start: (config) => startEventsIngest({ config }),
   migrate: migrations.migrate,
 });

@@ -1,4 +1,4 @@
-import { codeMigrations } from '@org/service-kit';
+import { codeMigrations } from '@org/shared-service';
 
 /** The schema of events-ingest, in code (see codeMigrations). Append only. */
 export const migrations = codeMigrations('events_ingest_migrations', {

@@ -1,10 +1,13 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { loadConfig } from '@org/service-kit';
-import { type HarnessUrls, harnessDatabase, logCollector, sql, until } from '@org/service-kit/testing';
-import { activeResources, resourcesAddedSince, undocumentedCodes } from '@org/shared-lifecycle/testing';
+import {
+  activeResources,
+  resourcesAddedSince,
+  undocumentedCodes,
+  waitFor,
+} from '@org/shared-lifecycle/testing';
+import { type HarnessUrls, harnessDatabase, logCollector, sql } from '@org/shared-service/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventsIngestSpecs } from '../src/config.js';
 import { INGEST_ERROR_CODES } from '../src/errors.js';
 import { type RunningEventsIngest, startEventsIngest } from '../src/service.js';
 
@@ -40,8 +43,8 @@ describe('events-ingest against the PostgreSQL harness', () => {
   let before: Record<string, number>;
   beforeAll(async () => {
     before = activeResources();
-    svc = await startEventsIngest(
-      loadConfig(eventsIngestSpecs, {
+    svc = await startEventsIngest({
+      env: {
         PORT: '0',
         DATABASE_URL: urls.primary,
         DATABASE_REPLICA_URLS: urls.replica,
@@ -50,13 +53,16 @@ describe('events-ingest against the PostgreSQL harness', () => {
         SESSION_STALE_AFTER_MS: '60000',
         CLEANUP_CHUNK_SIZE: '7',
         CLEANUP_MAX_CHUNKS: '3',
-      }),
-      { logStream: logCollector().stream },
-    );
+      },
+      logStream: logCollector().stream,
+      signals: false,
+    });
   });
   afterAll(async () => {
     expect((await svc.close()).code).toBe(0);
-    await until(() => Object.keys(resourcesAddedSince(before)).length === 0, 5000).catch(() => {});
+    await waitFor(() => Object.keys(resourcesAddedSince(before)).length === 0, { timeoutMs: 5000 }).catch(
+      () => {},
+    );
     expect(resourcesAddedSince(before)).toEqual({});
   });
 
@@ -84,13 +90,12 @@ describe('events-ingest against the PostgreSQL harness', () => {
       }),
     );
     expect(accepted).toBe(total);
-    await until(
+    await waitFor(
       async () =>
         (
           await sql(urls.primary, "select count(*)::int as n from ingest_events where event_id like 'bulk-%'")
         )[0]?.n === total,
-      20_000,
-      'all events written',
+      { timeoutMs: 20_000, what: 'all events written' },
     );
     const [row] = await sql<{ n: number; d: number }>(
       urls.primary,
@@ -173,7 +178,7 @@ describe('SIGTERM during load', () => {
     const child = spawn(process.execPath, [main], {
       env: {
         ...process.env,
-        NODE_OPTIONS: '--max-old-space-size=384',
+        NODE_OPTIONS: '--max-old-space-size=384 --max-semi-space-size=4',
         PORT: '0',
         DATABASE_URL: urls.primary,
         DATABASE_REPLICA_URLS: '',
@@ -192,7 +197,10 @@ describe('SIGTERM during load', () => {
     const exited = new Promise<{ code: number | null; at: number }>((resolve) =>
       child.once('exit', (code) => resolve({ code, at: Date.now() })),
     );
-    await until(() => /listening on (http:\/\/[\d.:]+)/.test(out), 15_000, 'the service to listen');
+    await waitFor(() => /listening on (http:\/\/[\d.:]+)/.test(out), {
+      timeoutMs: 15_000,
+      what: 'the service to listen',
+    });
     const url = /listening on (http:\/\/[\d.:]+)/.exec(out)?.[1] as string;
 
     let accepted = 0;
@@ -213,7 +221,7 @@ describe('SIGTERM during load', () => {
         }
       }),
     );
-    await until(() => accepted >= 5000, 15_000, 'load to be under way');
+    await waitFor(() => accepted >= 5000, { timeoutMs: 15_000, what: 'load to be under way' });
     const signalledAt = Date.now();
     child.kill('SIGTERM');
     const { code, at } = await exited;

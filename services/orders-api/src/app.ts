@@ -1,3 +1,4 @@
+import { DatabaseError } from '@org/shared-database';
 import type { ErrorRequestHandler, Express } from 'express';
 import type { Knex } from 'knex';
 import { HTTP_STATUS, OrdersError } from './errors.js';
@@ -21,21 +22,10 @@ export interface AppOptions {
 /** The database seen by one request: writes on the primary, reads routed with the request as context. */
 function ordersDb(database: DatabaseLike, context: object): OrdersDb {
   return {
-    async write(work) {
-      // The database classifies what a transaction throws; keep our own typed errors as they are.
-      let domainError: OrdersError | undefined;
-      try {
-        return await database.transaction(async (trx) => {
-          try {
-            return await work(trx);
-          } catch (error) {
-            if (error instanceof OrdersError) domainError = error;
-            throw error;
-          }
-        }, context);
-      } catch (error) {
-        throw domainError ?? error;
-      }
+    // transaction() rejects with what work throws itself (our OrdersErrors) as it is, and with a
+    // classified DatabaseError for the database's failures (a deadlock is retried there first).
+    write(work) {
+      return database.transaction(work, context);
     },
     async read(work) {
       const knex = database.read(context);
@@ -45,7 +35,7 @@ function ordersDb(database: DatabaseLike, context: object): OrdersDb {
 }
 
 /**
- * Adds the orders routes, the 404 and the error handler to `app` (ServiceHost.app(): request logger,
+ * Adds the orders routes, the 404 and the error handler to `app` (service.app of @org/shared-service: request logger,
  * /health, /metrics, /memory, memory guard and JSON body parser already mounted).
  */
 export function addOrderRoutes(app: Express, options: AppOptions): Express {
@@ -78,11 +68,13 @@ export function addOrderRoutes(app: Express, options: AppOptions): Express {
   });
   const onError: ErrorRequestHandler = (error: unknown, req, res, _next) => {
     const body = toHttpError(error);
-    if (body.status >= 500) options.onError(error, { method: req.method, path: req.path });
+    if (body.status >= 500 && body.status !== 503)
+      options.onError(error, { method: req.method, path: req.path });
     if (res.headersSent) {
       res.destroy();
       return;
     }
+    if (body.retryAfter !== undefined) res.setHeader('retry-after', String(body.retryAfter));
     res.status(body.status).json({ error: body.error });
   };
   app.use(onError);
@@ -92,6 +84,7 @@ export function addOrderRoutes(app: Express, options: AppOptions): Express {
 function toHttpError(error: unknown): {
   status: number;
   error: { code: string; message: string; details?: unknown };
+  retryAfter?: number;
 } {
   if (error instanceof OrdersError) {
     return {
@@ -103,7 +96,21 @@ function toHttpError(error: unknown): {
       },
     };
   }
-  const e = error as { type?: string; status?: number; code?: string };
+  if (error instanceof DatabaseError && error.isRetryable) {
+    // Away (connection, connect timeout) or busy (full pool, statement timeout, a conflict after the
+    // database package's retries): the request can succeed later.
+    const away = error.code === 'ORG_DATABASE_CONNECTION' || error.code === 'ORG_DATABASE_CONNECT_TIMEOUT';
+    return {
+      status: 503,
+      retryAfter: away ? 5 : 1,
+      error: {
+        code: 'ORG_ORDERS_UNAVAILABLE',
+        message: away ? 'database unavailable: try again later' : 'database busy: try again later',
+        details: { reason: error.code },
+      },
+    };
+  }
+  const e = error as { type?: string; status?: number };
   if (e.type === 'entity.too.large') {
     return { status: 413, error: { code: 'ORG_ORDERS_BODY_TOO_LARGE', message: 'request body too large' } };
   }
@@ -114,21 +121,6 @@ function toHttpError(error: unknown): {
     e.status === 415
   ) {
     return { status: 400, error: { code: 'ORG_ORDERS_INVALID_INPUT', message: 'body is not valid JSON' } };
-  }
-  if (
-    typeof e.code === 'string' &&
-    /^(ECONNREFUSED|ECONNRESET|57P0[1-3]|53300|ORG_DATABASE_(POOL|UNAVAILABLE|CONNECT).*)$/.test(e.code)
-  ) {
-    return {
-      status: 503,
-      error: { code: 'ORG_ORDERS_UNAVAILABLE', message: 'database unavailable: try again later' },
-    };
-  }
-  if (/Knex: Timeout acquiring a connection/.test(String((error as Error)?.message))) {
-    return {
-      status: 503,
-      error: { code: 'ORG_ORDERS_UNAVAILABLE', message: 'database saturated: try again later' },
-    };
   }
   return { status: 500, error: { code: 'ORG_ORDERS_INTERNAL', message: 'internal error' } };
 }

@@ -1,8 +1,10 @@
-import { int, serviceSpecs, str } from '@org/service-kit';
+import { int, str } from '@org/shared-service';
 
-/** Every environment variable of orders-api, with its default. `orders-api --help` prints this. */
+/**
+ * The environment variables of orders-api itself, with their defaults (the common and database
+ * ones come from @org/shared-service). `orders-api --help` prints them all.
+ */
 export const ordersApiSpecs = {
-  ...serviceSpecs({ port: 3000 }),
   REPLICA_MAX_LAG_SECONDS: int({
     desc: 'A replica further behind than this takes no reads.',
     default: 5,

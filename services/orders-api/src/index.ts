@@ -13,8 +13,10 @@ export {
   seedOrders,
 } from './orders.js';
 export {
+  ORDERS_API,
   type OrdersApiConfig,
   type RunningOrdersApi,
+  type StartOptions,
   startOrdersApi,
   VERSION,
 } from './service.js';

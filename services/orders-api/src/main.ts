@@ -1,14 +1,14 @@
 #!/usr/bin/env node
-import { runServiceCli } from '@org/service-kit';
-import { ordersApiSpecs } from './config.js';
+import { runServiceCli } from '@org/shared-service';
 import { migrations } from './migrations.js';
-import { startOrdersApi, VERSION } from './service.js';
+import { ORDERS_API, startOrdersApi, VERSION } from './service.js';
 
 process.exitCode = await runServiceCli({
   name: 'orders-api',
   version: VERSION,
   summary: 'orders with items and a status over HTTP (create, get, list with cursor pagination)',
-  specs: ordersApiSpecs,
-  start: (config) => startOrdersApi(config, { installSignals: true }),
+  port: ORDERS_API.port,
+  specs: ORDERS_API.specs,
+  start: (config) => startOrdersApi({ config }),
   migrate: migrations.migrate,
 });

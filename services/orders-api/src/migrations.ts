@@ -1,4 +1,4 @@
-import { codeMigrations } from '@org/service-kit';
+import { codeMigrations } from '@org/shared-service';
 
 /** The schema of orders-api, in code (see codeMigrations). Append only. */
 export const migrations = codeMigrations('orders_api_migrations', {

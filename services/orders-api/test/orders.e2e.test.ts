@@ -1,11 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { startEsTestServer } from '@org/es-test-server';
-import { loadConfig } from '@org/service-kit';
-import { type HarnessUrls, harnessDatabase, logCollector, sql, until } from '@org/service-kit/testing';
-import { activeResources, resourcesAddedSince, undocumentedCodes } from '@org/shared-lifecycle/testing';
+import {
+  activeResources,
+  resourcesAddedSince,
+  undocumentedCodes,
+  waitFor,
+} from '@org/shared-lifecycle/testing';
+import { type HarnessUrls, harnessDatabase, logCollector, sql } from '@org/shared-service/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ordersApiSpecs } from '../src/config.js';
 import { ORDERS_ERROR_CODES } from '../src/errors.js';
 import { type RunningOrdersApi, startOrdersApi } from '../src/service.js';
 
@@ -47,17 +50,26 @@ async function get(path: string) {
 
 beforeAll(async () => {
   urls = await harnessDatabase('orders_api_e2e');
+  // The process's stdio streams are created on first use: the Elasticsearch transport reports its outage
+  // on stderr, and importing the Elasticsearch client (now when the first transport needs it) opens
+  // stdin. Handles of the test process, once, not of the service: part of the baseline.
+  void process.stdout;
+  void process.stderr;
+  void process.stdin;
   before = activeResources();
-  const config = loadConfig(ordersApiSpecs, {
-    PORT: '0',
-    DATABASE_URL: urls.primary,
-    DATABASE_REPLICA_URLS: urls.replica,
-    REPLICA_MAX_LAG_SECONDS: '1',
-    REPLICA_POLL_INTERVAL_MS: '100',
-    PAGE_SIZE_MAX: '50',
-    BODY_LIMIT: '64kb',
+  api = await startOrdersApi({
+    env: {
+      PORT: '0',
+      DATABASE_URL: urls.primary,
+      DATABASE_REPLICA_URLS: urls.replica,
+      REPLICA_MAX_LAG_SECONDS: '1',
+      REPLICA_POLL_INTERVAL_MS: '100',
+      PAGE_SIZE_MAX: '50',
+      BODY_LIMIT: '64kb',
+    },
+    logStream: logs.stream,
+    signals: false,
   });
-  api = await startOrdersApi(config, { logStream: logs.stream });
 });
 
 afterAll(async () => {
@@ -66,11 +78,10 @@ afterAll(async () => {
   expect(result?.steps.filter((step) => !step.ok)).toEqual([]);
   expect(result?.code).toBe(0);
   // undici (fetch) keeps a 1 s housekeeping timer while it has recent work; let it lapse.
-  await until(
-    () => Object.keys(resourcesAddedSince(before)).length === 0,
-    5000,
-    'resources to be released',
-  ).catch(() => {});
+  await waitFor(() => Object.keys(resourcesAddedSince(before)).length === 0, {
+    timeoutMs: 5000,
+    what: 'resources to be released',
+  }).catch(() => {});
   expect(resourcesAddedSince(before)).toEqual({});
 });
 
@@ -89,29 +100,26 @@ describe('orders-api against the PostgreSQL harness', () => {
       created.body.id,
     ]);
     expect(rows[0]?.n).toBe(2);
-    await until(
-      async () => (await get(`/orders/${created.body.id}`)).status === 200,
-      5000,
-      'replica to replay the order',
-    );
+    await waitFor(async () => (await get(`/orders/${created.body.id}`)).status === 200, {
+      timeoutMs: 5000,
+      what: 'replica to replay the order',
+    });
     const read = await get(`/orders/${created.body.id}`);
     expect(read.body).toEqual(created.body);
   });
 
   it('serves reads from the replica when it is fresh and from the primary while replay is paused', async () => {
-    await until(
-      async () => (await get('/orders?limit=1')).headers.get('x-served-by') === 'replica',
-      5000,
-      'a fresh replica',
-    );
+    await waitFor(async () => (await get('/orders?limit=1')).headers.get('x-served-by') === 'replica', {
+      timeoutMs: 5000,
+      what: 'a fresh replica',
+    });
     await sql(urls.replica, 'select pg_wal_replay_pause()');
     try {
       const created = await post('/orders', order);
-      await until(
-        async () => (await get('/orders?limit=1')).headers.get('x-served-by') === 'primary',
-        8000,
-        'routing to primary',
-      );
+      await waitFor(async () => (await get('/orders?limit=1')).headers.get('x-served-by') === 'primary', {
+        timeoutMs: 8000,
+        what: 'routing to primary',
+      });
       const read = await get(`/orders/${created.body.id}`);
       expect(read.status).toBe(200);
       expect(read.headers.get('x-served-by')).toBe('primary');
@@ -120,21 +128,19 @@ describe('orders-api against the PostgreSQL harness', () => {
     } finally {
       await sql(urls.replica, 'select pg_wal_replay_resume()');
     }
-    await until(
-      async () => (await get('/orders?limit=1')).headers.get('x-served-by') === 'replica',
-      8000,
-      'replica again',
-    );
+    await waitFor(async () => (await get('/orders?limit=1')).headers.get('x-served-by') === 'replica', {
+      timeoutMs: 8000,
+      what: 'replica again',
+    });
   });
 
   it('pages with a cursor, newest first, and rejects a limit above the hard maximum', async () => {
     for (let i = 0; i < 5; i++) await post('/orders', { ...order, customerId: 'pager' });
-    await until(
+    await waitFor(
       async () =>
         (await sql(urls.replica, "select count(*)::int as n from orders where customer_id = 'pager'"))[0]
           ?.n === 5,
-      5000,
-      'the replica to replay the pager orders',
+      { timeoutMs: 5000, what: 'the replica to replay the pager orders' },
     );
     const seen: string[] = [];
     let cursor: string | null = null;
@@ -225,13 +231,16 @@ describe('orders-api against the PostgreSQL harness', () => {
 
 describe('memory guard', () => {
   it('answers 503 when forced by a heap ratio below the current use, and still serves /health', async () => {
-    const config = loadConfig(ordersApiSpecs, {
-      PORT: '0',
-      DATABASE_URL: urls.primary,
-      MEMORY_GUARD_MAX_HEAP_RATIO: '0.0001',
-      MIGRATE_ON_START: 'false',
+    const forced = await startOrdersApi({
+      env: {
+        PORT: '0',
+        DATABASE_URL: urls.primary,
+        MEMORY_GUARD_MAX_HEAP_RATIO: '0.0001',
+        MIGRATE_ON_START: 'false',
+      },
+      logStream: logCollector().stream,
+      signals: false,
     });
-    const forced = await startOrdersApi(config, { logStream: logCollector().stream });
     try {
       const res = await fetch(`${forced.url}/orders`);
       expect(res.status).toBe(503);
@@ -255,15 +264,18 @@ describe('logs in Elasticsearch (ELASTICSEARCH_URL set)', () => {
   it('ships every request log to the ES test server, reports it reachable, and flushes the shutdown lines on close', async () => {
     // (This instance also guards /metrics with METRICS_TOKEN.)
     await using es = await startEsTestServer();
-    const config = loadConfig(ordersApiSpecs, {
-      PORT: '0',
-      DATABASE_URL: urls.primary,
-      MIGRATE_ON_START: 'false',
-      ELASTICSEARCH_URL: es.url,
-      METRICS_TOKEN: 'scrape-secret',
-    });
     const console = logCollector();
-    const svc = await startOrdersApi(config, { logStream: console.stream });
+    const svc = await startOrdersApi({
+      env: {
+        PORT: '0',
+        DATABASE_URL: urls.primary,
+        MIGRATE_ON_START: 'false',
+        ELASTICSEARCH_URL: es.url,
+        METRICS_TOKEN: 'scrape-secret',
+      },
+      logStream: console.stream,
+      signals: false,
+    });
     let result: Awaited<ReturnType<typeof svc.close>> | undefined;
     try {
       const created = await fetch(`${svc.url}/orders`, {
@@ -275,11 +287,10 @@ describe('logs in Elasticsearch (ELASTICSEARCH_URL set)', () => {
       expect((await fetch(`${svc.url}/orders/${id}`)).status).toBe(200);
       expect((await fetch(`${svc.url}/orders/nope`)).status).toBe(400);
       const messages = () => es.docs.map((d) => String(d.source.message));
-      await until(
-        () => messages().some((m) => /^GET \/orders\/:id 400 /.test(m)),
-        10_000,
-        'the request logs in Elasticsearch',
-      );
+      await waitFor(() => messages().some((m) => /^GET \/orders\/:id 400 /.test(m)), {
+        timeoutMs: 10_000,
+        what: 'the request logs in Elasticsearch',
+      });
       expect(messages().some((m) => /^POST \/orders 201 /.test(m))).toBe(true);
       expect(messages().some((m) => /^GET \/orders\/:id 200 /.test(m))).toBe(true);
       const doc = es.docs.find((d) => /^POST \/orders 201 /.test(String(d.source.message)));
@@ -298,15 +309,14 @@ describe('logs in Elasticsearch (ELASTICSEARCH_URL set)', () => {
       // Elasticsearch down: logs are buffered, so the service is degraded but still ready (200).
       await es.down();
       let degraded: { status: number; body: Json } | null = null;
-      await until(
+      await waitFor(
         async () => {
           await fetch(`${svc.url}/orders/${id}`);
           const res = await fetch(`${svc.url}/health`);
           degraded = { status: res.status, body: (await res.json()) as Json };
           return degraded.body.status !== 'ok';
         },
-        15_000,
-        'health to notice Elasticsearch is down',
+        { timeoutMs: 15_000, what: 'health to notice Elasticsearch is down' },
       );
       expect(degraded).toMatchObject({
         status: 200,
