@@ -15,7 +15,7 @@ export interface ColumnSpec {
   column: string;
   /** Exact metric name as exposed (no prefix: the services use none). */
   metric: string;
-  /** Only series whose labels include all of these (e.g. { quantile: '0.99' }). */
+  /** Only series whose labels include all of these (e.g. { kind: 'major' }). */
   labels?: Record<string, string>;
   /** How several series (pools, replicas, reasons) combine. Default sum. */
   aggregate?: Aggregate;
@@ -49,8 +49,7 @@ export const NODE_COLUMNS: readonly ColumnSpec[] = [
     chart: 'event loop delay (p99 and max)',
     unit: 'ms',
     column: 'event_loop_p99_ms',
-    metric: 'nodejs_eventloop_lag_seconds',
-    labels: { quantile: '0.99' },
+    metric: 'nodejs_eventloop_lag_p99_seconds',
     aggregate: 'max',
     scale: 1000,
   },

@@ -19,11 +19,10 @@ const exposition = `# HELP nodejs_active_handles Number of active libuv handles.
 # TYPE nodejs_active_handles gauge
 nodejs_active_handles{service="events-ingest"} 5
 nodejs_active_requests{service="events-ingest"} 2
-nodejs_eventloop_lag_seconds{quantile="0.5",service="events-ingest"} 0.010100735
-nodejs_eventloop_lag_seconds{quantile="0.9",service="events-ingest"} 0.010797055
-nodejs_eventloop_lag_seconds{quantile="0.99",service="events-ingest"} 0.019120127
-nodejs_eventloop_lag_seconds_sum{service="events-ingest"} 5.557161984
-nodejs_eventloop_lag_seconds_count{service="events-ingest"} 518
+nodejs_eventloop_lag_seconds{service="events-ingest"} 0.001200735
+nodejs_eventloop_lag_p50_seconds{service="events-ingest"} 0.010100735
+nodejs_eventloop_lag_p90_seconds{service="events-ingest"} 0.010797055
+nodejs_eventloop_lag_p99_seconds{service="events-ingest"} 0.019120127
 nodejs_eventloop_lag_max_seconds{service="events-ingest"} 0.065273855
 nodejs_heap_space_size_used_bytes{space="new",service="events-ingest"} 9437184
 nodejs_heap_space_size_used_bytes{space="old",service="events-ingest"} 17825792

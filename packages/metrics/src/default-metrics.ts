@@ -17,29 +17,56 @@ export interface DefaultMetricsOptions {
   gcDurationBuckets?: readonly number[];
 }
 
-/** Names of the default metrics, without the instance prefix. */
+/**
+ * Names of the default metrics, without the instance prefix: prom-client's `collectDefaultMetrics()`
+ * names (same types and labels, so its dashboards and recording rules work), plus two of ours.
+ */
 export const DEFAULT_METRIC_NAMES = [
   'process_cpu_user_seconds_total',
   'process_cpu_system_seconds_total',
   'process_cpu_seconds_total',
   'process_start_time_seconds',
   'process_resident_memory_bytes',
+  'process_virtual_memory_bytes',
+  'process_heap_bytes',
   'process_open_fds',
   'process_max_fds',
-  'nodejs_heap_size_used_bytes',
-  'nodejs_heap_size_total_bytes',
-  'nodejs_heap_size_limit_bytes',
-  'nodejs_external_memory_bytes',
-  'nodejs_array_buffers_bytes',
-  'nodejs_heap_space_size_used_bytes',
-  'nodejs_heap_space_size_total_bytes',
   'nodejs_eventloop_lag_seconds',
+  'nodejs_eventloop_lag_min_seconds',
   'nodejs_eventloop_lag_max_seconds',
-  'nodejs_gc_duration_seconds',
-  'nodejs_active_handles',
-  'nodejs_active_requests',
+  'nodejs_eventloop_lag_mean_seconds',
+  'nodejs_eventloop_lag_stddev_seconds',
+  'nodejs_eventloop_lag_p50_seconds',
+  'nodejs_eventloop_lag_p90_seconds',
+  'nodejs_eventloop_lag_p99_seconds',
   'nodejs_active_resources',
+  'nodejs_active_resources_total',
+  'nodejs_active_handles',
+  'nodejs_active_handles_total',
+  'nodejs_active_requests',
+  'nodejs_active_requests_total',
+  'nodejs_heap_size_total_bytes',
+  'nodejs_heap_size_used_bytes',
+  'nodejs_external_memory_bytes',
+  'nodejs_heap_space_size_total_bytes',
+  'nodejs_heap_space_size_used_bytes',
+  'nodejs_heap_space_size_available_bytes',
   'nodejs_version_info',
+  'nodejs_gc_duration_seconds',
+  // Not in prom-client's set:
+  'nodejs_heap_size_limit_bytes',
+  'nodejs_array_buffers_bytes',
+] as const;
+
+/**
+ * prom-client names three gauges `*_total`, which `promtool check metrics` reports ("non-counter
+ * metrics should not have _total suffix"). They keep prom-client's names (queries and dashboards
+ * select by name) and are typed `untyped` (OpenMetrics: `unknown`), which the linter accepts.
+ */
+export const PROM_CLIENT_TOTAL_GAUGES = [
+  'nodejs_active_resources_total',
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
 ] as const;
 
 const GC_KINDS: Record<number, string> = {
@@ -51,65 +78,53 @@ const GC_KINDS: Record<number, string> = {
 const MINOR_MARK_SWEEP = (constants as Record<string, number>).NODE_PERFORMANCE_GC_MINOR_MARK_SWEEP;
 if (MINOR_MARK_SWEEP !== undefined) GC_KINDS[MINOR_MARK_SWEEP] = 'minor_mark_sweep';
 
-const LAG_QUANTILES = [0.5, 0.9, 0.99] as const;
-
 interface ProcessInternals {
   _getActiveHandles?: () => unknown[];
   _getActiveRequests?: () => unknown[];
 }
 
-/**
- * The event-loop delay as a Prometheus summary: quantiles over the window since the previous scrape,
- * _sum and _count cumulative (so rate(_sum)/rate(_count) is the mean delay). A registry accepts any
- * object with name/help/type/get()/reset(); prom-client's Summary would need every sample.
- */
-class EventLoopLagSummary {
-  readonly type = 'summary';
-  readonly aggregator = 'average';
-  readonly name: string;
-  readonly help =
-    'Event-loop delay in seconds (quantiles since the previous scrape; sum and count since start).';
-  readonly #histogram: IntervalHistogram;
-  readonly #max: client.Gauge<string>;
-  #sum = 0;
-  #count = 0;
-
-  constructor(name: string, histogram: IntervalHistogram, max: client.Gauge<string>) {
-    this.name = name;
-    this.#histogram = histogram;
-    this.#max = max;
+/** Counts by constructor name, as prom-client groups handles and requests. */
+function countByConstructor(list: readonly unknown[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const item of list) {
+    const name = (item as { constructor?: { name?: unknown } } | null)?.constructor?.name;
+    if (typeof name === 'string') counts.set(name, (counts.get(name) ?? 0) + 1);
   }
+  return counts;
+}
 
-  async get(): Promise<{ name: string; help: string; type: string; aggregator: string; values: unknown[] }> {
-    const h = this.#histogram;
-    const count = h.count;
-    const values: { labels: Record<string, string | number>; value: number; metricName?: string }[] = [];
-    for (const q of LAG_QUANTILES) {
-      values.push({ labels: { quantile: q }, value: count > 0 ? h.percentile(q * 100) / 1e9 : Number.NaN });
-    }
-    if (count > 0) {
-      this.#count += count;
-      this.#sum += (h.mean * count) / 1e9;
-      this.#max.set(h.max / 1e9);
-    }
-    values.push({ metricName: `${this.name}_sum`, labels: {}, value: this.#sum });
-    values.push({ metricName: `${this.name}_count`, labels: {}, value: this.#count });
-    h.reset();
-    return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
-  }
+function countByValue(list: readonly unknown[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const item of list) counts.set(String(item), (counts.get(String(item)) ?? 0) + 1);
+  return counts;
+}
 
-  reset(): void {
-    this.#sum = 0;
-    this.#count = 0;
-    this.#histogram.reset();
-  }
+/** VmRSS, VmSize and VmData of /proc/self/status, in bytes (what prom-client reads on Linux). */
+async function procStatus(): Promise<{
+  rss: number | undefined;
+  virtual: number | undefined;
+  heap: number | undefined;
+}> {
+  const text = await readFile('/proc/self/status', 'utf8');
+  const kb = (field: string) => {
+    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text);
+    return match?.[1] === undefined ? undefined : Number(match[1]) * 1024;
+  };
+  return { rss: kb('VmRSS'), virtual: kb('VmSize'), heap: kb('VmData') };
+}
+
+/** Resolves after the event loop has gone round once: how long that took is its lag right now. */
+function loopLag(): Promise<number> {
+  const start = process.hrtime.bigint();
+  return new Promise((resolve) => setImmediate(() => resolve(Number(process.hrtime.bigint() - start) / 1e9)));
 }
 
 /**
- * Process and runtime metrics that pass `promtool check metrics`, written here instead of prom-client's
- * collectDefaultMetrics() because that one starts a gc PerformanceObserver and an event-loop-delay
- * histogram that it never stops, and names three gauges like counters. Everything except those two
- * is read at scrape time through collect(); stop() disables and disconnects both.
+ * Process and runtime metrics under the names, types and labels of prom-client's
+ * collectDefaultMetrics(), written here because that one starts a gc PerformanceObserver and an
+ * event-loop-delay histogram that it never stops, and reads only the first gc entry of each batch.
+ * Everything except those two is read at scrape time through collect(); stop() disables and
+ * disconnects both.
  */
 export class DefaultMetrics {
   readonly #lag: IntervalHistogram;
@@ -122,6 +137,7 @@ export class DefaultMetrics {
     const cpu = perScrape(() => process.cpuUsage());
     const heap = perScrape(() => v8.getHeapStatistics());
     const memory = perScrape(() => process.memoryUsage());
+    const internals = process as unknown as ProcessInternals;
 
     const counter = (name: string, help: string, read: () => number) =>
       new client.Counter({
@@ -133,7 +149,11 @@ export class DefaultMetrics {
           this.inc(read());
         },
       });
-    const gauge = (name: string, help: string, read: () => number | Promise<number | undefined>) =>
+    const gauge = (
+      name: string,
+      help: string,
+      read: () => number | undefined | Promise<number | undefined>,
+    ) =>
       new client.Gauge({
         name: n(name),
         help,
@@ -144,11 +164,31 @@ export class DefaultMetrics {
           else this.set(value);
         },
       });
+    const untyped = (name: string, help: string, read: () => number) => {
+      const metric = gauge(name, help, read);
+      (metric as unknown as { type: string }).type = 'untyped';
+      return metric;
+    };
+    const byType = (name: string, help: string, read: () => Map<string, number>) =>
+      new client.Gauge({
+        name: n(name),
+        help,
+        labelNames: ['type'],
+        registers,
+        collect() {
+          this.reset();
+          for (const [type, count] of read()) this.set({ type }, count);
+        },
+      });
 
-    counter('process_cpu_user_seconds_total', 'User CPU time spent in seconds.', () => cpu().user / 1e6);
+    counter(
+      'process_cpu_user_seconds_total',
+      'Total user CPU time spent in seconds.',
+      () => cpu().user / 1e6,
+    );
     counter(
       'process_cpu_system_seconds_total',
-      'System CPU time spent in seconds.',
+      'Total system CPU time spent in seconds.',
       () => cpu().system / 1e6,
     );
     counter('process_cpu_seconds_total', 'Total user and system CPU time spent in seconds.', () => {
@@ -161,8 +201,19 @@ export class DefaultMetrics {
       'Start time of the process since unix epoch in seconds.',
       () => startTime,
     );
-    gauge('process_resident_memory_bytes', 'Resident memory size in bytes.', () => process.memoryUsage.rss());
     if (process.platform === 'linux') {
+      const status = perScrape(() => procStatus());
+      gauge(
+        'process_resident_memory_bytes',
+        'Resident memory size in bytes.',
+        async () => (await status()).rss,
+      );
+      gauge(
+        'process_virtual_memory_bytes',
+        'Virtual memory size in bytes.',
+        async () => (await status()).virtual,
+      );
+      gauge('process_heap_bytes', 'Process heap size in bytes.', async () => (await status()).heap);
       gauge('process_open_fds', 'Number of open file descriptors.', async () => {
         // readdir holds one descriptor of its own while it reads the directory.
         return (await readdir('/proc/self/fd')).length - 1;
@@ -175,18 +226,110 @@ export class DefaultMetrics {
         }
         return maxFds;
       });
+    } else {
+      gauge('process_resident_memory_bytes', 'Resident memory size in bytes.', () =>
+        process.memoryUsage.rss(),
+      );
     }
-    gauge('nodejs_heap_size_used_bytes', 'V8 heap used, in bytes.', () => heap().used_heap_size);
-    gauge('nodejs_heap_size_total_bytes', 'V8 heap allocated, in bytes.', () => heap().total_heap_size);
+
+    // The event loop: the lag of one turn at scrape time, and the delay histogram since the previous scrape.
+    this.#lag = monitorEventLoopDelay({ resolution: options.eventLoopResolutionMs ?? 10 });
+    this.#lag.enable();
+    const lag = this.#lag;
+    const histogramGauge = (name: string, help: string) =>
+      new client.Gauge({ name: n(name), help, registers: [] });
+    const lagGauges = {
+      min: histogramGauge('nodejs_eventloop_lag_min_seconds', 'The minimum recorded event loop delay.'),
+      max: histogramGauge('nodejs_eventloop_lag_max_seconds', 'The maximum recorded event loop delay.'),
+      mean: histogramGauge(
+        'nodejs_eventloop_lag_mean_seconds',
+        'The mean of the recorded event loop delays.',
+      ),
+      stddev: histogramGauge(
+        'nodejs_eventloop_lag_stddev_seconds',
+        'The standard deviation of the recorded event loop delays.',
+      ),
+      p50: histogramGauge(
+        'nodejs_eventloop_lag_p50_seconds',
+        'The 50th percentile of the recorded event loop delays.',
+      ),
+      p90: histogramGauge(
+        'nodejs_eventloop_lag_p90_seconds',
+        'The 90th percentile of the recorded event loop delays.',
+      ),
+      p99: histogramGauge(
+        'nodejs_eventloop_lag_p99_seconds',
+        'The 99th percentile of the recorded event loop delays.',
+      ),
+    };
+    const lagNow = new client.Gauge({
+      name: n('nodejs_eventloop_lag_seconds'),
+      help: 'Lag of event loop in seconds.',
+      registers: [],
+      // One collect() sets them all, as prom-client does; the histogram restarts for the next scrape.
+      async collect() {
+        if (lag.count > 0) {
+          lagGauges.min.set(lag.min / 1e9);
+          lagGauges.max.set(lag.max / 1e9);
+          lagGauges.mean.set(lag.mean / 1e9);
+          lagGauges.stddev.set(lag.stddev / 1e9);
+          lagGauges.p50.set(lag.percentile(50) / 1e9);
+          lagGauges.p90.set(lag.percentile(90) / 1e9);
+          lagGauges.p99.set(lag.percentile(99) / 1e9);
+        }
+        lag.reset();
+        this.set(await loopLag());
+      },
+    });
+    registry.registerMetric(lagNow);
+    for (const metric of Object.values(lagGauges)) registry.registerMetric(metric);
+
+    // A family by type and its total (named *_total by prom-client, hence untyped) per kind of resource.
+    const active = (
+      kind: 'resources' | 'handles' | 'requests',
+      help: string,
+      read: () => readonly unknown[],
+      count: (items: readonly unknown[]) => Map<string, number>,
+    ) => {
+      const items = perScrape(read);
+      byType(`nodejs_active_${kind}`, help, () => count(items()));
+      untyped(`nodejs_active_${kind}_total`, `Total number of active ${kind}.`, () => items().length);
+    };
+    active(
+      'resources',
+      'Number of active resources that are currently keeping the event loop alive, grouped by async resource type.',
+      () => process.getActiveResourcesInfo(),
+      countByValue,
+    );
+    for (const [kind, list, help] of [
+      ['handles', internals._getActiveHandles, 'Number of active libuv handles grouped by handle type.'],
+      ['requests', internals._getActiveRequests, 'Number of active libuv requests grouped by request type.'],
+    ] as const) {
+      if (typeof list === 'function') {
+        active(
+          kind,
+          `${help} Every ${kind.slice(0, -1)} type is C++ class name.`,
+          () => list.call(process),
+          countByConstructor,
+        );
+      }
+    }
+
     gauge(
-      'nodejs_heap_size_limit_bytes',
-      'V8 heap size limit (--max-old-space-size and the young generation), in bytes.',
-      () => heap().heap_size_limit,
+      'nodejs_heap_size_total_bytes',
+      'Process heap size from Node.js in bytes.',
+      () => memory().heapTotal,
     );
     gauge(
-      'nodejs_external_memory_bytes',
-      'Memory of C++ objects bound to JavaScript objects, in bytes.',
-      () => memory().external,
+      'nodejs_heap_size_used_bytes',
+      'Process heap size used from Node.js in bytes.',
+      () => memory().heapUsed,
+    );
+    gauge('nodejs_external_memory_bytes', 'Node.js external memory size in bytes.', () => memory().external);
+    gauge(
+      'nodejs_heap_size_limit_bytes',
+      "V8's heap size limit (the old generation given by --max-old-space-size plus the young generation), in bytes.",
+      () => heap().heap_size_limit,
     );
     gauge(
       'nodejs_array_buffers_bytes',
@@ -195,13 +338,14 @@ export class DefaultMetrics {
     );
 
     const spaces = perScrape(() => v8.getHeapSpaceStatistics());
-    for (const [name, help, field] of [
-      ['nodejs_heap_space_size_used_bytes', 'V8 heap space used, by space, in bytes.', 'space_used_size'],
-      ['nodejs_heap_space_size_total_bytes', 'V8 heap space allocated, by space, in bytes.', 'space_size'],
+    for (const [kind, field] of [
+      ['total', 'space_size'],
+      ['used', 'space_used_size'],
+      ['available', 'space_available_size'],
     ] as const) {
       new client.Gauge({
-        name: n(name),
-        help,
+        name: n(`nodejs_heap_space_size_${kind}_bytes`),
+        help: `Process heap space size ${kind} from Node.js in bytes.`,
         labelNames: ['space'],
         registers,
         collect() {
@@ -212,20 +356,25 @@ export class DefaultMetrics {
       });
     }
 
-    this.#lag = monitorEventLoopDelay({ resolution: options.eventLoopResolutionMs ?? 10 });
-    this.#lag.enable();
-    const lagMax = new client.Gauge({
-      name: n('nodejs_eventloop_lag_max_seconds'),
-      help: 'Largest event-loop delay since the previous scrape, in seconds.',
-      registers: [],
+    const [major = '', minor = '', patch = ''] = process.versions.node.split('.');
+    const version = new client.Gauge({
+      name: n('nodejs_version_info'),
+      help: 'Node.js version info.',
+      labelNames: ['version', 'major', 'minor', 'patch'],
+      registers,
     });
-    const lag = new EventLoopLagSummary(n('nodejs_eventloop_lag_seconds'), this.#lag, lagMax);
-    registry.registerMetric(lag as unknown as client.Metric<string>);
-    registry.registerMetric(lagMax);
+    const info = { version: process.version, major, minor, patch };
+    version.set(info, 1);
+    // resetMetrics() must not lose the version series.
+    const resetVersion = version.reset.bind(version);
+    version.reset = () => {
+      resetVersion();
+      version.set(info, 1);
+    };
 
     const gcHistogram = new client.Histogram({
       name: n('nodejs_gc_duration_seconds'),
-      help: 'Garbage collection duration by kind, in seconds.',
+      help: 'Garbage collection duration by kind, one of major, minor, incremental or weakcb.',
       labelNames: ['kind'],
       buckets: [...(options.gcDurationBuckets ?? [0.001, 0.01, 0.1, 1, 2, 5])],
       registers,
@@ -240,46 +389,6 @@ export class DefaultMetrics {
       }
     });
     this.#gcObserver.observe({ entryTypes: ['gc'] });
-
-    const internals = process as unknown as ProcessInternals;
-    gauge(
-      'nodejs_active_handles',
-      'Number of active libuv handles (sockets, servers, timers, child processes).',
-      () =>
-        internals._getActiveHandles
-          ? internals._getActiveHandles().length
-          : process.getActiveResourcesInfo().length,
-    );
-    gauge('nodejs_active_requests', 'Number of active libuv requests (fs, dns, ...).', () =>
-      internals._getActiveRequests ? internals._getActiveRequests().length : 0,
-    );
-    new client.Gauge({
-      name: n('nodejs_active_resources'),
-      help: 'Number of active resources keeping the event loop alive, by type (process.getActiveResourcesInfo()).',
-      labelNames: ['type'],
-      registers,
-      collect() {
-        this.reset();
-        const counts = new Map<string, number>();
-        for (const type of process.getActiveResourcesInfo()) counts.set(type, (counts.get(type) ?? 0) + 1);
-        for (const [type, count] of counts) this.set({ type }, count);
-      },
-    });
-    const [major = '', minor = '', patch = ''] = process.versions.node.split('.');
-    const version = new client.Gauge({
-      name: n('nodejs_version_info'),
-      help: 'Node.js version info (always 1).',
-      labelNames: ['version', 'major', 'minor', 'patch'],
-      registers,
-    });
-    const info = { version: process.version, major, minor, patch };
-    version.set(info, 1);
-    // resetMetrics() must not lose the version series.
-    const resetVersion = version.reset.bind(version);
-    version.reset = () => {
-      resetVersion();
-      version.set(info, 1);
-    };
   }
 
   get stopped(): boolean {

@@ -1,5 +1,9 @@
 export { type CounterChild, GuardedCounter } from './counter.js';
-export { DEFAULT_METRIC_NAMES, type DefaultMetricsOptions } from './default-metrics.js';
+export {
+  DEFAULT_METRIC_NAMES,
+  type DefaultMetricsOptions,
+  PROM_CLIENT_TOTAL_GAUGES,
+} from './default-metrics.js';
 export { METRICS_ERROR_CODES, MetricsError, type MetricsErrorCode } from './errors.js';
 export {
   type ExpositionContentType,

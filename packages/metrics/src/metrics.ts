@@ -1,4 +1,5 @@
 import {
+  type CloseContext,
   CloseOnce,
   type CloseOptions,
   type ErrorReporter,
@@ -22,7 +23,7 @@ import type { Clock, GuardedMetric, GuardSettings, GuardStats } from './guard.js
 import { createHandler, type HandlerOptions, type MetricsHandler } from './handler.js';
 import { DEFAULT_BUCKETS, GuardedHistogram } from './histogram.js';
 import { checkHelp, checkLabelNames, checkMetricName } from './names.js';
-import { checkDefaultLabels, checkOption, checkPrefix, DEFAULTS, type MetricsOptions } from './options.js';
+import { check, checkDefaultLabels, checkPrefix, DEFAULTS, type MetricsOptions } from './options.js';
 import { type CollectStatsOptions, type StatsCollector, StatsCollectorImpl } from './stats-collector.js';
 
 /** Config of counter(), gauge() and histogram(): prom-client's, plus the guard's per-metric settings. */
@@ -81,15 +82,15 @@ export class Metrics implements AsyncDisposable {
     }
     this.prefix = checkPrefix(options.prefix ?? DEFAULTS.prefix);
     this.defaultLabels = checkDefaultLabels(options.defaultLabels);
-    this.maxLabelSets = checkOption('maxLabelSets', options.maxLabelSets ?? DEFAULTS.maxLabelSets, {
+    this.maxLabelSets = check.number('maxLabelSets', options.maxLabelSets ?? DEFAULTS.maxLabelSets, {
       min: 1,
       max: 10_000_000,
       integer: true,
     });
-    this.labelTtlMs = checkOption('labelTtlMs', options.labelTtlMs ?? DEFAULTS.labelTtlMs, {
+    this.labelTtlMs = check.number('labelTtlMs', options.labelTtlMs ?? DEFAULTS.labelTtlMs, {
       max: 2 ** 31 - 1,
     });
-    this.cleanupIntervalMs = checkOption(
+    this.cleanupIntervalMs = check.number(
       'cleanupIntervalMs',
       options.cleanupIntervalMs ?? DEFAULTS.cleanupIntervalMs,
       {
@@ -97,14 +98,11 @@ export class Metrics implements AsyncDisposable {
         max: 2 ** 31 - 1,
       },
     );
-    if (options.onError !== undefined && typeof options.onError !== 'function') {
-      throw new MetricsError('ORG_METRICS_INVALID_OPTION', 'onError must be a function');
-    }
-    this.#onError = options.onError ?? stderrReporter;
+    this.#onError = check.fn<ErrorReporter>('onError', options.onError, stderrReporter);
     const defaultMetrics = options.defaultMetrics ?? true;
     this.registry = new client.Registry();
     this.registry.setDefaultLabels({ ...this.defaultLabels });
-    this.#lifecycle = new CloseOnce('metrics', () => this.#teardown());
+    this.#lifecycle = new CloseOnce('metrics', (ctx) => this.#teardown(ctx), { onError: this.#onError });
     if (defaultMetrics !== false) {
       this.#defaults = new DefaultMetrics(
         this.registry,
@@ -115,12 +113,12 @@ export class Metrics implements AsyncDisposable {
     this.#registerSelfMetrics();
   }
 
-  /** True once destroy() has been called. */
+  /** True once close() or destroy() has been called. */
   get isDestroyed(): boolean {
     return this.#lifecycle.closed;
   }
 
-  /** Alias of isDestroyed, the name the issue uses. */
+  /** Alias of isDestroyed. */
   get _isDestroyed(): boolean {
     return this.#lifecycle.closed;
   }
@@ -190,7 +188,7 @@ export class Metrics implements AsyncDisposable {
       );
     }
     if (options.maxSeries !== undefined)
-      checkOption('maxSeries', options.maxSeries, { min: 1, integer: true });
+      check.number('maxSeries', options.maxSeries, { min: 1, integer: true });
     const existing = this.#collectors.get(prefix);
     if (existing) {
       existing.update(source, options);
@@ -301,26 +299,27 @@ export class Metrics implements AsyncDisposable {
   }
 
   /**
-   * Stops the cleanup interval, the event-loop monitor and the gc observer, removes every metric and
+   * The graceful close: stops the cleanup interval (waiting for a sweep in progress, within the
+   * context's deadline), the event-loop monitor and the gc observer, and removes every metric and
    * collector. Idempotent: every call returns the same promise. Later samples are ignored.
    */
-  destroy(): Promise<void> {
-    return this.#lifecycle.close();
-  }
-
-  /** destroy(), for the shutdown coordinator (Closeable); timeoutMs bounds the teardown. */
-  close(options?: CloseOptions): Promise<void> {
+  close(options?: CloseOptions | CloseContext): Promise<void> {
     return this.#lifecycle.close(options);
   }
 
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.destroy();
+  /** The abortive close: the same teardown without waiting for a sweep in progress. Idempotent. */
+  destroy(reason?: unknown): Promise<void> {
+    return this.#lifecycle.destroy(reason);
   }
 
-  async #teardown(): Promise<void> {
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  async #teardown(ctx: CloseContext): Promise<void> {
     const cleanup = this.#cleanup;
     this.#cleanup = null;
-    await cleanup?.stop();
+    await cleanup?.stop({ abort: ctx.signal.aborted });
     this.#defaults?.stop();
     this.#defaults = null;
     for (const collector of [...this.#collectors.values()]) collector.remove();
@@ -369,12 +368,12 @@ export class Metrics implements AsyncDisposable {
       );
     }
     const help = checkHelp(name, config.help);
-    const maxLabelSets = checkOption(`${name}.maxLabelSets`, config.maxLabelSets ?? this.maxLabelSets, {
+    const maxLabelSets = check.number(`${name}.maxLabelSets`, config.maxLabelSets ?? this.maxLabelSets, {
       min: 1,
       max: 10_000_000,
       integer: true,
     });
-    const labelTtlMs = checkOption(`${name}.labelTtlMs`, config.labelTtlMs ?? this.labelTtlMs, {
+    const labelTtlMs = check.number(`${name}.labelTtlMs`, config.labelTtlMs ?? this.labelTtlMs, {
       max: 2 ** 31 - 1,
     });
     const metric = create(name, help, labelNames, { maxLabelSets, labelTtlMs, clock: this.#clock });

@@ -1,4 +1,4 @@
-import { checkNumber, type ErrorReporter } from '@org/shared-lifecycle';
+import { type ErrorReporter, optionChecks } from '@org/shared-lifecycle';
 import type { DefaultMetricsOptions } from './default-metrics.js';
 import { MetricsError } from './errors.js';
 import { isValidLabelName } from './names.js';
@@ -29,21 +29,11 @@ export const DEFAULTS = {
 
 const NAME_PREFIX = /^([a-zA-Z_:][a-zA-Z0-9_:]*)?$/;
 
-/** checkNumber from lifecycle, with this package's error code. */
-export function checkOption(
-  name: string,
-  value: unknown,
-  limits: Parameters<typeof checkNumber>[2] = {},
-): number {
-  try {
-    return checkNumber(name, value, limits);
-  } catch (error) {
-    throw new MetricsError('ORG_METRICS_INVALID_OPTION', (error as Error).message, {
-      cause: error,
-      details: { option: name, value },
-    });
-  }
-}
+/** The package's one option check: lifecycle's optionChecks with ORG_METRICS_INVALID_OPTION. */
+export const check = optionChecks(
+  (message, details) =>
+    new MetricsError('ORG_METRICS_INVALID_OPTION', message, { details: { option: details.option } }),
+);
 
 export function checkPrefix(prefix: unknown): string {
   if (typeof prefix !== 'string' || !NAME_PREFIX.test(prefix)) {

@@ -3,7 +3,7 @@ import client from 'prom-client';
 import { MetricsError } from './errors.js';
 import { isValidLabelName, OVERFLOW_LABEL, toSnakeCase } from './names.js';
 import { perScrape } from './per-scrape.js';
-import { statsMetricName } from './stats-names.js';
+import { statsHelp, statsMetricName } from './stats-names.js';
 
 /**
  * What a package's stats() returns: numbers, booleans and nested records of them. Arrays are records
@@ -53,7 +53,7 @@ export interface CollectStatsOptions<T extends object = Record<string, unknown>>
    * Records not named here are flattened into metric names (`pool: { used: 1 }` → `…_pool_used`).
    */
   labels?: Readonly<Partial<Record<StatsPath<T>, string>>>;
-  /** HELP text by dotted path. Default: "<prefix> stats(): <path>". */
+  /** HELP text by dotted path. Default: the path in words with its unit, e.g. "Last sample heap used, in bytes (memory_guard stats())." */
   help?: Readonly<Partial<Record<StatsPath<T>, string>>>;
   /** Most series one scrape takes from this source; the rest are left out and reported. Default: maxLabelSets. */
   maxSeries?: number;
@@ -315,7 +315,7 @@ export class StatsCollectorImpl implements StatsCollector {
       family = {
         path: key,
         type: counter ? 'counter' : 'gauge',
-        help: this.#options.help?.[key] ?? `${this.prefix} stats(): ${key || this.prefix}`,
+        help: this.#options.help?.[key] ?? statsHelp(this.prefix, key, name, counter),
         labelNames: Object.keys(labels),
         samples: [],
       };

@@ -123,3 +123,36 @@ export function statsMetricName(
   else if (RESERVED_GAUGE_SUFFIXES.some((suffix) => name.endsWith(suffix))) name += SAFE_GAUGE_SUFFIX;
   return { name, convert };
 }
+
+/** Words of a dotted stats path: `lastSample.heapUsedBytes` → last sample heap used bytes. */
+function pathWords(path: string): string[] {
+  return path
+    .split('.')
+    .flatMap((part) =>
+      part
+        .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+        .replace(/[_\-\s]+/g, ' ')
+        .toLowerCase()
+        .split(' '),
+    )
+    .filter((word) => word !== '');
+}
+
+/**
+ * The default HELP of a stats series, in words: `Last sample heap used, in bytes (memory_guard
+ * stats()).` The unit is the one the name ends in; the path's own unit word is left out of the words.
+ */
+export function statsHelp(prefix: string, path: string, name: string, counter: boolean): string {
+  const unit =
+    name.endsWith('_seconds') || name.endsWith('_seconds_total')
+      ? 'seconds'
+      : name.endsWith('_bytes') || name.endsWith('_bytes_total')
+        ? 'bytes'
+        : undefined;
+  const words = pathWords(path === '' ? prefix : path).filter(
+    (word) => !(unit !== undefined && (word === unit || word === 'byte' || TIME_UNITS.has(word))),
+  );
+  const text = words.length === 0 ? prefix : words.join(' ');
+  const sentence = text.charAt(0).toUpperCase() + text.slice(1);
+  return `${sentence}${unit === undefined ? '' : `, in ${unit}`}${counter ? ', in total' : ''} (${prefix} stats()).`;
+}

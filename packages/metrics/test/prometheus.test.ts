@@ -63,7 +63,8 @@ describe('a real Prometheus server', () => {
     expect(heap).toHaveLength(1);
     expect(heap[0]?.[1]).toBeGreaterThan(0);
     expect(heap[0]?.[1]).toBeLessThan(1);
-    expect((await value('nodejs_eventloop_lag_seconds{quantile="0.99"}')).length).toBe(1);
+    expect((await value('nodejs_eventloop_lag_p99_seconds')).length).toBe(1);
+    expect((await value('nodejs_eventloop_lag_seconds')).length).toBe(1);
     expect((await value('process_cpu_seconds_total')).length).toBe(1);
 
     // The scrape reads stats() afresh each time.

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { createMetrics, OPENMETRICS_CONTENT_TYPE } from '../src/index.js';
+import { createMetrics, OPENMETRICS_CONTENT_TYPE, PROM_CLIENT_TOTAL_GAUGES } from '../src/index.js';
 import { collectingReporter } from './helpers.js';
 import { promtool } from './prometheus-tools.js';
 
@@ -61,13 +61,15 @@ describe('promtool', () => {
     const result = await promtool(['check', 'metrics'], text);
     expect(result.output).toBe('');
     expect(result.code).toBe(0);
+    // prom-client's three *_total gauges keep their names, typed untyped (see the README).
+    for (const name of PROM_CLIENT_TOTAL_GAUGES) expect(text).toContain(`# TYPE ${name} untyped`);
     expect((await m.text(OPENMETRICS_CONTENT_TYPE)).endsWith('# EOF\n')).toBe(true);
   });
 
   it('check metrics: stats snapshots with any field names (reserved suffixes, units, type words) have zero findings', async () => {
     const reporter = collectingReporter();
     await using m = createMetrics({ defaultMetrics: false, onError: reporter });
-    // The memory guard's stats() as it is (lastSample.heapTotal was a gauge named …_heap_total).
+    // A stats() with unit-less names (lastSample.heapTotal would be a gauge named …_heap_total).
     m.collectStats(
       'memory_guard',
       () => ({

@@ -56,6 +56,10 @@ describe('collectStats()', () => {
     expect(text).toContain('# TYPE logger_sent_total counter');
     expect(text).toContain('# TYPE logger_buffered gauge');
     expect(text).toContain('# HELP logger_buffered Entries waiting.');
+    // Without help: the path in words, with the unit of the name.
+    expect(text).toContain('# HELP logger_buffered_bytes Buffered, in bytes (logger stats()).');
+    expect(text).toContain('# HELP logger_last_flush_seconds Last flush, in seconds (logger stats()).');
+    expect(text).toContain('# HELP logger_sent_total Sent, in total (logger stats()).');
     sent = 25;
     expect(samples(await m.text()).get('logger_sent_total')).toBe(25);
     expect(reporter.errors).toEqual([]);
@@ -264,5 +268,44 @@ describe('collectStats()', () => {
     m.collectStats('clash', () => ({ v: 1 }));
     expect(samples(await m.text()).get('clash_v')).toBe(9);
     expect(reporter.errors).toHaveLength(1);
+  });
+});
+
+describe('collectStats() of a stats() whose fields carry their units (the memory guard)', () => {
+  it('names every series in base units and the epoch-ms time in seconds, with readable help', async () => {
+    const { m, reporter } = make();
+    m.collectStats(
+      'memory_guard',
+      () => ({
+        underPressure: false,
+        reason: null,
+        rejected: 3,
+        lastSample: {
+          rssBytes: 120e6,
+          heapUsedBytes: 30e6,
+          eventLoopDelayMs: 12,
+          timestampMs: 1_700_000_000_000,
+        },
+        limits: { oldGenerationBytes: 384 * 2 ** 20 },
+        thresholds: { maxHeapUsedBytes: 322122547, maxEventLoopDelayMs: 1000 },
+      }),
+      { counters: ['rejected'] },
+    );
+    const text = await m.text();
+    const s = samples(text);
+    expect(s.get('memory_guard_last_sample_rss_bytes')).toBe(120e6);
+    expect(s.get('memory_guard_last_sample_event_loop_delay_seconds')).toBe(0.012);
+    expect(s.get('memory_guard_last_sample_timestamp_seconds')).toBe(1_700_000_000);
+    expect(s.get('memory_guard_limits_old_generation_bytes')).toBe(384 * 2 ** 20);
+    expect(s.get('memory_guard_thresholds_max_event_loop_delay_seconds')).toBe(1);
+    expect(s.get('memory_guard_rejected_total')).toBe(3);
+    expect(text).toContain(
+      '# HELP memory_guard_last_sample_heap_used_bytes Last sample heap used, in bytes (memory_guard stats()).',
+    );
+    expect(text).toContain(
+      '# HELP memory_guard_last_sample_timestamp_seconds Last sample timestamp, in seconds (memory_guard stats()).',
+    );
+    expect(text).not.toMatch(/stats\(\): /);
+    expect(reporter.errors).toEqual([]);
   });
 });

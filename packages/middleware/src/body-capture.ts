@@ -1,20 +1,23 @@
+import type { Redactor } from '@org/shared-lifecycle';
 import type { CaptureBudget } from './capture-budget.js';
-import { redactBody } from './redact.js';
 
 /** Why a body was not captured (its size is still logged). */
-export type BodySkipReason = 'disabled' | 'content-type' | 'encoding' | 'no-body';
+export type BodySkipReason = 'content-type' | 'encoding' | 'no-body';
 
-/** The body part of a log entry. */
+/**
+ * The body part of an entry (`http.request.body` / `http.response.body`): ECS's `bytes` and
+ * `content`, and, only when they apply, whether `content` is not the whole body and why.
+ */
 export interface BodyLog {
   /** Bytes of the body as written (after any compression applied before the logger). */
   bytes: number;
-  /** Captured text (redacted), at most maxLoggedBodyBytes of it. Absent when skipped. */
-  text?: string;
-  /** True when `text` is not the whole body. */
-  truncated: boolean;
+  /** Captured text (redacted), at most maxLoggedBodyBytes of it. Absent when not captured. */
+  content?: string;
+  /** Present (true) when `content` is not the whole body. */
+  truncated?: true;
   /** Why capture stopped early: the per-body cap, or the process-wide budget was exhausted. */
-  truncatedBy?: 'max-bytes' | 'budget';
-  /** Why the body was not captured at all. */
+  truncated_by?: 'max-bytes' | 'budget';
+  /** Why a body that capture was asked for was not captured. */
   skipped?: BodySkipReason;
 }
 
@@ -59,14 +62,6 @@ export class BodyCapture {
     if (skipped === null) this.#chunks = [];
   }
 
-  get heldBytes(): number {
-    return this.#held;
-  }
-
-  get capturing(): boolean {
-    return this.#chunks !== null && this.#truncatedBy === null;
-  }
-
   add(chunk: string | Uint8Array, encoding: BufferEncoding): void {
     const len = typeof chunk === 'string' ? Buffer.byteLength(chunk, encoding) : chunk.byteLength;
     this.bytes += len;
@@ -88,24 +83,15 @@ export class BodyCapture {
     if (take < len) this.#truncatedBy = 'max-bytes';
   }
 
-  /** Marks the body as having none (HEAD, 204, 304): nothing is captured. */
-  noBody(): void {
-    this.release();
-    this.#skipped = 'no-body';
-  }
-
-  /** Builds the log part and releases the captured bytes. */
-  toLog(redactKeys: RegExp | null): BodyLog {
+  /** Builds the log part (its text redacted) and releases the captured bytes. */
+  toLog(redact: Redactor): BodyLog {
     try {
-      if (this.#skipped !== null) return { bytes: this.bytes, truncated: false, skipped: this.#skipped };
+      if (this.#skipped !== null) return { bytes: this.bytes, skipped: this.#skipped };
       const chunks = this.#chunks ?? [];
       const buffer = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, this.#held);
-      const log: BodyLog = {
-        bytes: this.bytes,
-        text: redactBody(buffer.toString('utf8'), redactKeys),
-        truncated: this.#held < this.bytes,
-      };
-      if (this.#truncatedBy !== null) log.truncatedBy = this.#truncatedBy;
+      const log: BodyLog = { bytes: this.bytes, content: redact.text(buffer.toString('utf8')) };
+      if (this.#held < this.bytes) log.truncated = true;
+      if (this.#truncatedBy !== null) log.truncated_by = this.#truncatedBy;
       return log;
     } finally {
       this.release();

@@ -1,4 +1,4 @@
-import { MiB, numberOption } from './options.js';
+import { check, MiB } from './options.js';
 
 export interface CaptureBudgetOptions {
   /** Bytes all in-flight body captures together may hold. Default 32 MiB. */
@@ -27,7 +27,8 @@ export class CaptureBudget {
   #refusals = 0;
 
   constructor(options: CaptureBudgetOptions = {}) {
-    this.maxBytes = numberOption('captureBudget.maxBytes', options.maxBytes, 32 * MiB, {
+    this.maxBytes = check.number('captureBudget.maxBytes', options.maxBytes, {
+      default: 32 * MiB,
       min: 0,
       integer: true,
     });

@@ -33,13 +33,16 @@ export function compileTrust(trust: TrustProxy): TrustFn {
 }
 
 /**
- * The client address: with an explicit trust function, through proxy-addr (X-Forwarded-For walked
- * back over trusted hops); otherwise Express's `req.ip` (which honours the app's `trust proxy`) when
- * present; otherwise the socket's remote address. Null when the socket is already gone.
+ * The client address: the socket's remote address when there is no X-Forwarded-For; else, with an
+ * explicit trust function, through proxy-addr (X-Forwarded-For walked back over trusted hops);
+ * otherwise Express's `req.ip` (which honours the app's `trust proxy`) when present; otherwise the
+ * socket's remote address. Null when the socket is already gone.
  */
 export function clientAddress(req: IncomingMessage, trust: TrustFn | null): string | null {
   const remote = req.socket?.remoteAddress;
   if (remote === undefined) return null;
+  // Without X-Forwarded-For every trust setting gives the socket address: no need to ask.
+  if (req.headers['x-forwarded-for'] === undefined) return remote;
   if (trust !== null) return proxyaddr(req, trust);
   const ip = (req as { ip?: unknown }).ip;
   if (typeof ip === 'string') return ip;

@@ -7,7 +7,7 @@ export const MIDDLEWARE_ERROR_CODES = {
     "The logging sink threw while the request's entry was written; the entry is lost, the request is not.",
   ORG_MIDDLEWARE_METRICS_FAILED: 'The request-duration histogram could not be created or observed.',
   ORG_MIDDLEWARE_HANDLER_FAILED:
-    'A node:http handler wrapped by withRequestLogging threw or rejected; a 500 was sent if headers were not yet sent.',
+    'A request handler threw or rejected and no request entry could carry the error (the request was not logged); it went to onError. The client got the error answer.',
   ORG_MIDDLEWARE_UNDER_PRESSURE:
     'The memory guard answered 503 with Retry-After: heap used, RSS or event-loop delay is above its threshold.',
   ORG_MIDDLEWARE_HEALTH_CHECK_FAILED: 'A registered health check threw or rejected.',

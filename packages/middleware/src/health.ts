@@ -1,9 +1,9 @@
 import type { IncomingMessage } from 'node:http';
-import { type ErrorReporter, report } from '@org/shared-lifecycle';
+import { type ErrorReporter, report, sleep } from '@org/shared-lifecycle';
 import { MiddlewareError } from './errors.js';
-import type { EndpointHandler } from './memory-handler.js';
-import { functionOption, numberOption, objectOption } from './options.js';
+import { check } from './options.js';
 import { rejectMethod, sendJson } from './respond.js';
+import type { EndpointHandler } from './types.js';
 
 /** A health check: resolve (or return) when healthy, throw or reject when not. Should honour the signal. */
 export type HealthCheck = (signal: AbortSignal) => unknown;
@@ -30,6 +30,8 @@ export interface HealthHandlerOptions {
   probe?: (req: IncomingMessage) => 'liveness' | 'readiness';
   /** Where check failures are reported (they are also in the answer). Default: not reported. */
   onError?: ErrorReporter;
+  /** Extra facts for the answer's `details` (where logs go, the database mode…), read per probe. Default none. */
+  details?: () => Record<string, unknown>;
 }
 
 export interface CheckResult {
@@ -43,6 +45,7 @@ export interface HealthReport {
   status: 'ok' | 'degraded' | 'fail';
   probe: 'liveness' | 'readiness';
   checks: Record<string, CheckResult>;
+  details?: Record<string, unknown>;
 }
 
 interface ResolvedCheck {
@@ -59,35 +62,53 @@ function defaultProbe(req: IncomingMessage): 'liveness' | 'readiness' {
   return LIVE_PATH.test(req.url ?? '') ? 'liveness' : 'readiness';
 }
 
-function runCheck(spec: ResolvedCheck): Promise<CheckResult> {
+function failure(error: unknown, elapsed: number): CheckResult {
+  const code =
+    typeof (error as { code?: unknown })?.code === 'string'
+      ? (error as { code: string }).code
+      : 'ORG_MIDDLEWARE_HEALTH_CHECK_FAILED';
+  const message = error instanceof Error ? error.message : String(error);
+  return { status: 'fail', durationMs: elapsed, error: { code, message } };
+}
+
+async function runCheck(spec: ResolvedCheck): Promise<CheckResult> {
   const started = performance.now();
   const controller = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
   const elapsed = () => Math.round((performance.now() - started) * 1000) / 1000;
-  const timeout = new Promise<CheckResult>((resolve) => {
-    timer = setTimeout(() => {
-      const error = new MiddlewareError('ORG_MIDDLEWARE_HEALTH_CHECK_TIMEOUT', `${spec.name} timed out`, {
-        details: { check: spec.name, timeoutMs: spec.timeoutMs },
-      });
-      controller.abort(error);
-      resolve({ status: 'fail', durationMs: elapsed(), error: { code: error.code, message: error.message } });
-    }, spec.timeoutMs);
-    timer.unref();
+  const timeout = new MiddlewareError('ORG_MIDDLEWARE_HEALTH_CHECK_TIMEOUT', `${spec.name} timed out`, {
+    details: { check: spec.name, timeoutMs: spec.timeoutMs },
   });
-  const work = (async () => {
+  // lifecycle's sleep: an unref'd timer, cleared as soon as the check settles.
+  const settled = new AbortController();
+  const deadline = sleep(spec.timeoutMs, settled.signal).then(
+    () => {
+      controller.abort(timeout);
+      return failure(timeout, elapsed());
+    },
+    () => undefined,
+  );
+  const work = (async (): Promise<CheckResult> => {
     try {
       await spec.check(controller.signal);
-      return { status: 'ok', durationMs: elapsed() } satisfies CheckResult;
+      return { status: 'ok', durationMs: elapsed() };
     } catch (error) {
-      const code =
-        typeof (error as { code?: unknown })?.code === 'string'
-          ? (error as { code: string }).code
-          : 'ORG_MIDDLEWARE_HEALTH_CHECK_FAILED';
-      const message = error instanceof Error ? error.message : String(error);
-      return { status: 'fail', durationMs: elapsed(), error: { code, message } } satisfies CheckResult;
+      return failure(error, elapsed());
     }
   })();
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+  try {
+    return (await Promise.race([work, deadline])) ?? (await work);
+  } finally {
+    settled.abort();
+  }
+}
+
+function withDetails(report: HealthReport, details: (() => Record<string, unknown>) | null): HealthReport {
+  if (details === null) return report;
+  try {
+    return { ...report, details: details() };
+  } catch (error) {
+    return { ...report, details: { error: error instanceof Error ? error.message : String(error) } };
+  }
 }
 
 /**
@@ -99,29 +120,25 @@ function runCheck(spec: ResolvedCheck): Promise<CheckResult> {
 export function healthHandler(options: HealthHandlerOptions = {}): EndpointHandler & {
   run(probe: 'liveness' | 'readiness'): Promise<HealthReport>;
 } {
-  objectOption('healthHandler options', options);
-  objectOption('checks', options.checks);
-  const timeoutMs = numberOption('timeoutMs', options.timeoutMs, 2000, { min: 1, max: 2 ** 31 - 1 });
-  const probeOf = functionOption('probe', options.probe, defaultProbe);
-  const onError = functionOption<ErrorReporter | null>('onError', options.onError, null);
+  check.object('healthHandler options', options);
+  check.object('checks', options.checks);
+  const timeoutMs = check.number('timeoutMs', options.timeoutMs, { default: 2000, min: 1, max: 2 ** 31 - 1 });
+  const probeOf = check.fn('probe', options.probe, defaultProbe);
+  const onError = check.optionalFn<ErrorReporter>('onError', options.onError);
+  const details = check.optionalFn<() => Record<string, unknown>>('details', options.details);
   const checks: ResolvedCheck[] = [];
   for (const [name, value] of Object.entries(options.checks ?? {})) {
     const spec = typeof value === 'function' ? { check: value } : value;
     if (typeof spec !== 'object' || spec === null || typeof spec.check !== 'function') {
-      throw new MiddlewareError(
-        'ORG_MIDDLEWARE_INVALID_OPTION',
-        `checks.${name} must be a function or { check }`,
-        {
-          details: { option: `checks.${name}` },
-        },
-      );
+      check.fail(`checks.${name}`, `checks.${name} must be a function or { check }`);
     }
     checks.push({
       name,
       check: spec.check,
       liveness: spec.liveness === true,
       critical: spec.critical !== false,
-      timeoutMs: numberOption(`checks.${name}.timeoutMs`, spec.timeoutMs, timeoutMs, {
+      timeoutMs: check.number(`checks.${name}.timeoutMs`, spec.timeoutMs, {
+        default: timeoutMs,
         min: 1,
         max: 2 ** 31 - 1,
       }),
@@ -155,23 +172,23 @@ export function healthHandler(options: HealthHandlerOptions = {}): EndpointHandl
     run(probeOf(req)).then(
       (result) => {
         if (onError !== null) {
-          for (const [name, check] of Object.entries(result.checks)) {
-            if (check.status === 'fail') {
+          for (const [name, checked] of Object.entries(result.checks)) {
+            if (checked.status === 'fail') {
               report(
                 onError,
                 new MiddlewareError(
-                  check.error?.code === 'ORG_MIDDLEWARE_HEALTH_CHECK_TIMEOUT'
+                  checked.error?.code === 'ORG_MIDDLEWARE_HEALTH_CHECK_TIMEOUT'
                     ? 'ORG_MIDDLEWARE_HEALTH_CHECK_TIMEOUT'
                     : 'ORG_MIDDLEWARE_HEALTH_CHECK_FAILED',
-                  `health check ${name} failed: ${check.error?.message ?? ''}`,
-                  { details: { check: name, ...check.error } },
+                  `health check ${name} failed: ${checked.error?.message ?? ''}`,
+                  { details: { check: name, ...checked.error } },
                 ),
                 { source: 'healthHandler' },
               );
             }
           }
         }
-        sendJson(req, res, result.status === 'fail' ? 503 : 200, result);
+        sendJson(req, res, result.status === 'fail' ? 503 : 200, withDetails(result, details));
       },
       // run() cannot reject (every check is caught), but no promise is left unhandled.
       (error: unknown) => sendJson(req, res, 503, { status: 'fail', error: String(error) }),

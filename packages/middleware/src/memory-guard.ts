@@ -1,10 +1,18 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type ELDHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
-import { getHeapStatistics } from 'node:v8';
-import { CloseOnce, type ErrorReporter, OwnedInterval, report, stderrReporter } from '@org/shared-lifecycle';
+import { constants, type ELDHistogram, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import {
+  type CloseContext,
+  CloseOnce,
+  type CloseOptions,
+  type ErrorReporter,
+  OwnedInterval,
+  report,
+  stderrReporter,
+} from '@org/shared-lifecycle';
 import { MiddlewareError } from './errors.js';
-import { functionOption, numberOption } from './options.js';
-import type { LogSink, Middleware } from './request-logger.js';
+import { type MemoryLimits, memoryLimits } from './memory-limits.js';
+import { check } from './options.js';
+import type { LogSink, Middleware } from './types.js';
 
 /** What process.memoryUsage() returns (the guard reads only these fields). */
 export interface MemoryUsageLike {
@@ -15,10 +23,25 @@ export interface MemoryUsageLike {
   arrayBuffers: number;
 }
 
+/** Fractions of the limits the default thresholds are set at. */
+export const MEMORY_GUARD_DEFAULTS = Object.freeze({
+  /**
+   * Of the old-generation limit: under steady allocation V8 aborted at 113 MB of heap used with
+   * `--max-old-space-size=128` (88 %) and at 382 MB with 384 (99 %); 80 % leaves room for the
+   * sample interval at small heaps.
+   */
+  heapUsedRatio: 0.8,
+  /** Of the container's memory limit: the kernel's OOM killer acts at 100 %. */
+  rssRatio: 0.9,
+  maxEventLoopDelayMs: 1000,
+  sampleIntervalMs: 1000,
+  retryAfterSeconds: 10,
+});
+
 export interface MemoryGuardOptions {
-  /** 503 when V8 heap used exceeds this. Default 90 % of the heap limit; 0 turns the check off. */
+  /** 503 when V8 heap used exceeds this. Default 80 % of the old-generation limit (see memoryLimits()); 0 turns the check off. */
   maxHeapUsedBytes?: number;
-  /** 503 when RSS exceeds this. Default 90 % of process.constrainedMemory() when the process has a limit, else off; 0 = off. */
+  /** 503 when RSS exceeds this. Default 90 % of the container's memory limit when there is one, else off; 0 = off. */
   maxRssBytes?: number;
   /** 503 when the mean event-loop delay over the last sample interval exceeds this. Default 1000 ms; 0 = off. */
   maxEventLoopDelayMs?: number;
@@ -36,15 +59,21 @@ export interface MemoryGuardOptions {
   readMemory?: () => MemoryUsageLike;
 }
 
+/** One sample; sizes in bytes, the time in epoch milliseconds (the metrics package turns both into base units). */
 export interface MemorySample {
-  rss: number;
-  heapUsed: number;
-  heapTotal: number;
-  heapLimit: number;
-  external: number;
-  arrayBuffers: number;
+  rssBytes: number;
+  heapUsedBytes: number;
+  heapTotalBytes: number;
+  externalBytes: number;
+  arrayBuffersBytes: number;
   eventLoopDelayMs: number;
-  at: number;
+  timestampMs: number;
+}
+
+export interface MemoryThresholds {
+  maxHeapUsedBytes: number;
+  maxRssBytes: number;
+  maxEventLoopDelayMs: number;
 }
 
 export type PressureReason = 'heapUsed' | 'rss' | 'eventLoopDelay';
@@ -59,13 +88,43 @@ export interface MemoryGuardStats {
   rejected: number;
   samples: number;
   lastSample: MemorySample | null;
-  thresholds: { maxHeapUsedBytes: number; maxRssBytes: number; maxEventLoopDelayMs: number };
+  /** What the process can use; the default thresholds are fractions of these. */
+  limits: Pick<MemoryLimits, 'heapSizeLimitBytes' | 'oldGenerationBytes'> & { containerBytes: number };
+  thresholds: MemoryThresholds;
   closed: boolean;
 }
 
+/** How @org/shared-metrics' collectStats() should read stats(): which fields are counters, and their help. */
+export const MEMORY_GUARD_STATS_METRICS = Object.freeze({
+  counters: ['episodes', 'rejected', 'samples'] as const,
+  help: Object.freeze({
+    underPressure: 'Whether the memory guard answers 503 now (1) or not (0).',
+    episodes: 'Episodes of memory or event-loop pressure since start.',
+    rejected: 'Requests the memory guard answered 503.',
+    samples: 'Samples the memory guard took.',
+    'lastSample.rssBytes': 'Resident set size at the last sample, in bytes.',
+    'lastSample.heapUsedBytes': 'V8 heap used at the last sample, in bytes.',
+    'lastSample.heapTotalBytes': 'V8 heap allocated at the last sample, in bytes.',
+    'lastSample.externalBytes': 'Memory of C++ objects bound to JavaScript at the last sample, in bytes.',
+    'lastSample.arrayBuffersBytes': 'ArrayBuffer memory at the last sample, in bytes.',
+    'lastSample.eventLoopDelayMs': 'Mean event-loop delay over the last sample interval, in seconds.',
+    'lastSample.timestampMs': 'Time of the last sample, in seconds since the epoch.',
+    'limits.heapSizeLimitBytes': "V8's heap size limit (old plus young generation), in bytes.",
+    'limits.oldGenerationBytes': 'Old-generation limit: the heap size V8 aborts near, in bytes.',
+    'limits.containerBytes': "The container's memory limit (0: none), in bytes.",
+    'thresholds.maxHeapUsedBytes': 'Heap used above which the guard answers 503 (0: off), in bytes.',
+    'thresholds.maxRssBytes': 'RSS above which the guard answers 503 (0: off), in bytes.',
+    'thresholds.maxEventLoopDelayMs':
+      'Event-loop delay above which the guard answers 503 (0: off), in seconds.',
+    closed: 'Whether the memory guard is closed (1) or running (0).',
+  }),
+});
+
 export interface MemoryGuard extends Middleware, AsyncDisposable {
-  /** Stops sampling; afterwards every request passes. Idempotent. */
-  close(): Promise<void>;
+  /** Stops sampling (within the context's deadline); afterwards every request passes. Idempotent. */
+  close(options?: CloseOptions | CloseContext): Promise<void>;
+  /** The abortive close: the same, without waiting for a sample in progress. Idempotent. */
+  destroy(reason?: unknown): Promise<void>;
   stats(): MemoryGuardStats;
   isUnderPressure(): boolean;
   /** Samples now (the timer keeps its own pace). */
@@ -77,11 +136,14 @@ export interface MemoryGuard extends Middleware, AsyncDisposable {
 const ELD_RESOLUTION_MS = 10;
 const ELD_RESET_TICKS = 10_000_000;
 
-function defaultRssLimit(): number {
-  const constrained = process.constrainedMemory();
-  // constrainedMemory() is 0 or a huge number when the process has no limit.
-  if (!constrained || constrained >= Number.MAX_SAFE_INTEGER || constrained >= 2 ** 52) return 0;
-  return Math.floor(constrained * 0.9);
+/** The thresholds memoryGuard() uses when none are given: fractions of what the process can really use. */
+export function defaultThresholds(limits: MemoryLimits = memoryLimits()): MemoryThresholds {
+  return {
+    maxHeapUsedBytes: Math.floor(limits.oldGenerationBytes * MEMORY_GUARD_DEFAULTS.heapUsedRatio),
+    maxRssBytes:
+      limits.containerBytes === null ? 0 : Math.floor(limits.containerBytes * MEMORY_GUARD_DEFAULTS.rssRatio),
+    maxEventLoopDelayMs: MEMORY_GUARD_DEFAULTS.maxEventLoopDelayMs,
+  };
 }
 
 /**
@@ -90,40 +152,44 @@ function defaultRssLimit(): number {
  * per request; an episode is logged once when it starts and once when it ends.
  */
 export function memoryGuard(options: MemoryGuardOptions = {}): MemoryGuard {
-  if (typeof options !== 'object' || options === null) {
-    throw new MiddlewareError('ORG_MIDDLEWARE_INVALID_OPTION', 'memoryGuard options must be an object');
-  }
-  const heapLimit = getHeapStatistics().heap_size_limit;
-  const thresholds = {
-    maxHeapUsedBytes: numberOption('maxHeapUsedBytes', options.maxHeapUsedBytes, Math.floor(heapLimit * 0.9)),
-    maxRssBytes: numberOption('maxRssBytes', options.maxRssBytes, defaultRssLimit()),
-    maxEventLoopDelayMs: numberOption('maxEventLoopDelayMs', options.maxEventLoopDelayMs, 1000),
+  if (typeof options !== 'object' || options === null)
+    check.fail('options', 'memoryGuard options must be an object');
+  const limits = memoryLimits();
+  const defaults = defaultThresholds(limits);
+  const thresholds: MemoryThresholds = {
+    maxHeapUsedBytes: check.number('maxHeapUsedBytes', options.maxHeapUsedBytes, {
+      default: defaults.maxHeapUsedBytes,
+    }),
+    maxRssBytes: check.number('maxRssBytes', options.maxRssBytes, { default: defaults.maxRssBytes }),
+    maxEventLoopDelayMs: check.number('maxEventLoopDelayMs', options.maxEventLoopDelayMs, {
+      default: defaults.maxEventLoopDelayMs,
+    }),
   };
-  const sampleIntervalMs = numberOption('sampleIntervalMs', options.sampleIntervalMs, 1000, {
+  const sampleIntervalMs = check.number('sampleIntervalMs', options.sampleIntervalMs, {
+    default: MEMORY_GUARD_DEFAULTS.sampleIntervalMs,
     min: 1,
     max: 2 ** 31 - 1,
   });
   const retryAfter = String(
-    numberOption('retryAfterSeconds', options.retryAfterSeconds, 10, { min: 0, max: 86_400, integer: true }),
+    check.number('retryAfterSeconds', options.retryAfterSeconds, {
+      default: MEMORY_GUARD_DEFAULTS.retryAfterSeconds,
+      min: 0,
+      max: 86_400,
+      integer: true,
+    }),
   );
   const logger = options.logger;
-  if (
-    logger !== undefined &&
-    (typeof logger !== 'object' || logger === null || typeof logger.log !== 'function')
-  ) {
-    throw new MiddlewareError(
-      'ORG_MIDDLEWARE_INVALID_OPTION',
-      'logger must have a log(level, message, meta) method',
-      {
-        details: { option: 'logger' },
-      },
-    );
-  }
-  const exempt = functionOption<((req: IncomingMessage) => boolean) | null>('exempt', options.exempt, null);
-  const onError = functionOption<ErrorReporter>('onError', options.onError, stderrReporter);
-  const readMemory = functionOption<() => MemoryUsageLike>('readMemory', options.readMemory, () =>
+  if (logger !== undefined) check.hasMethod('logger', logger, 'log', 'log(level, message, meta)');
+  const exempt = check.optionalFn<(req: IncomingMessage) => boolean>('exempt', options.exempt);
+  const onError = check.fn<ErrorReporter>('onError', options.onError, stderrReporter);
+  const readMemory = check.fn<() => MemoryUsageLike>('readMemory', options.readMemory, () =>
     process.memoryUsage(),
   );
+  const limitStats = {
+    heapSizeLimitBytes: limits.heapSizeLimitBytes,
+    oldGenerationBytes: limits.oldGenerationBytes,
+    containerBytes: limits.containerBytes ?? 0,
+  };
 
   let reason: PressureReason | null = null;
   let episodes = 0;
@@ -182,32 +248,33 @@ export function memoryGuard(options: MemoryGuardOptions = {}): MemoryGuard {
       }
     }
     const sample: MemorySample = {
-      rss: usage.rss,
-      heapUsed: usage.heapUsed,
-      heapTotal: usage.heapTotal,
-      heapLimit,
-      external: usage.external,
-      arrayBuffers: usage.arrayBuffers,
+      rssBytes: usage.rss,
+      heapUsedBytes: usage.heapUsed,
+      heapTotalBytes: usage.heapTotal,
+      externalBytes: usage.external,
+      arrayBuffersBytes: usage.arrayBuffers,
       eventLoopDelayMs,
-      at: Date.now(),
+      timestampMs: Date.now(),
     };
     samples++;
     lastSample = sample;
     let next: PressureReason | null = null;
-    if (thresholds.maxHeapUsedBytes > 0 && sample.heapUsed > thresholds.maxHeapUsedBytes) next = 'heapUsed';
-    else if (thresholds.maxRssBytes > 0 && sample.rss > thresholds.maxRssBytes) next = 'rss';
+    if (thresholds.maxHeapUsedBytes > 0 && sample.heapUsedBytes > thresholds.maxHeapUsedBytes)
+      next = 'heapUsed';
+    else if (thresholds.maxRssBytes > 0 && sample.rssBytes > thresholds.maxRssBytes) next = 'rss';
     else if (thresholds.maxEventLoopDelayMs > 0 && sample.eventLoopDelayMs > thresholds.maxEventLoopDelayMs) {
       next = 'eventLoopDelay';
     }
     if (next !== null && reason === null) {
       episodes++;
       rejectedAtEpisodeStart = rejected;
-      episodeStart = sample.at;
+      episodeStart = sample.timestampMs;
       reason = next;
       log('warn', `memory guard: under pressure (${next}), answering 503`, {
         code: 'ORG_MIDDLEWARE_UNDER_PRESSURE',
         reason: next,
         sample,
+        limits: limitStats,
         thresholds,
       });
     } else if (next === null && reason !== null) {
@@ -216,7 +283,7 @@ export function memoryGuard(options: MemoryGuardOptions = {}): MemoryGuard {
       log('info', 'memory guard: pressure relieved', {
         reason: was,
         rejected: rejected - rejectedAtEpisodeStart,
-        durationMs: sample.at - episodeStart,
+        durationMs: sample.timestampMs - episodeStart,
         sample,
       });
     } else if (next !== null) {
@@ -229,12 +296,32 @@ export function memoryGuard(options: MemoryGuardOptions = {}): MemoryGuard {
     name: 'memoryGuard',
     onError,
   }).start();
-  const lifecycle = new CloseOnce('memoryGuard', async () => {
-    await timer.stop();
-    delay?.disable();
-    delay = null;
-    reason = null;
-  });
+  // A heap growing towards its limit makes V8 run major GCs ever more often: a sample right after
+  // each one sees the live size as soon as it is known, between the timer's samples.
+  let gcObserver: PerformanceObserver | null = null;
+  if (thresholds.maxHeapUsedBytes > 0) {
+    gcObserver = new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) {
+        if ((entry as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) {
+          timer.trigger().catch((error: unknown) => report(onError, error, { source: 'memoryGuard' }));
+          return;
+        }
+      }
+    });
+    gcObserver.observe({ entryTypes: ['gc'] });
+  }
+  const lifecycle = new CloseOnce(
+    'memoryGuard',
+    async (ctx) => {
+      gcObserver?.disconnect();
+      gcObserver = null;
+      await timer.stop({ abort: ctx.signal.aborted });
+      delay?.disable();
+      delay = null;
+      reason = null;
+    },
+    { onError },
+  );
 
   const guard = ((req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => {
     if (reason === null || exempt?.(req)) {
@@ -250,12 +337,14 @@ export function memoryGuard(options: MemoryGuardOptions = {}): MemoryGuard {
       res.statusCode = 503;
       res.setHeader('retry-after', retryAfter);
       res.setHeader('content-type', 'application/json');
+      res.setHeader('cache-control', 'no-store');
       res.setHeader('content-length', Buffer.byteLength(body));
     }
     res.end(body);
   }) as MemoryGuard;
 
-  guard.close = () => lifecycle.close();
+  guard.close = (options) => lifecycle.close(options);
+  guard.destroy = (why) => lifecycle.destroy(why);
   guard[Symbol.asyncDispose] = () => lifecycle.close();
   guard.isUnderPressure = () => reason !== null;
   guard.sample = () => (lifecycle.closed ? Promise.resolve() : timer.trigger());
@@ -266,6 +355,7 @@ export function memoryGuard(options: MemoryGuardOptions = {}): MemoryGuard {
     rejected,
     samples,
     lastSample,
+    limits: { ...limitStats },
     thresholds: { ...thresholds },
     closed: lifecycle.closed,
   });

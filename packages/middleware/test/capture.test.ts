@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import http, { type ServerResponse } from 'node:http';
 import { gunzipSync } from 'node:zlib';
+import { waitFor } from '@org/shared-lifecycle/testing';
 import compression from 'compression';
 import express from 'express';
 import { describe, expect, test } from 'vitest';
@@ -11,7 +12,7 @@ import {
   requestLogger,
   withRequestLogging,
 } from '../src/index.js';
-import { captureLogger, drain, request, startServer, waitFor } from './helpers.js';
+import { captureLogger, drain, request, startServer } from './helpers.js';
 
 const MiB = 1024 * 1024;
 
@@ -21,10 +22,11 @@ function metaSink(): LogSink & { entries: (RequestLogEntry & { textLength?: numb
   return {
     entries,
     log(_level, _message, meta) {
-      const entry = { ...(meta as unknown as RequestLogEntry) } as RequestLogEntry & { textLength?: number };
-      if (entry.responseBody?.text !== undefined) {
-        entry.textLength = entry.responseBody.text.length;
-        entry.responseBody = { ...entry.responseBody, text: '' };
+      const entry = structuredClone(meta) as unknown as RequestLogEntry & { textLength?: number };
+      const body = entry.http.response.body;
+      if (body.content !== undefined) {
+        entry.textLength = body.content.length;
+        body.content = '';
       }
       entries.push(entry);
     },
@@ -91,13 +93,11 @@ describe('response body capture', () => {
     await waitFor(() => entries.length === 2 && calls.length === 4);
     expect(calls.sort()).toEqual(['end', 'end-only', 'w-u8', 'w-utf8']);
     expect(returns.every((value) => typeof value === 'boolean')).toBe(true);
-    expect(entries[0]?.responseBody).toEqual({
+    expect(entries[0]?.http.response.body).toEqual({
       bytes: expected.length,
-      text: expected.toString('utf8'),
-      truncated: false,
+      content: expected.toString('utf8'),
     });
-    expect(entries[0]?.bytesOut).toBe(expected.length);
-    expect(entries[1]?.responseBody).toMatchObject({ bytes: 4, text: 'only' });
+    expect(entries[1]?.http.response.body).toEqual({ bytes: 4, content: 'only' });
   });
 
   test('captures with writeHead (headers object and an overriding wrapper such as on-headers)', async () => {
@@ -120,10 +120,10 @@ describe('response body capture', () => {
     expect(reply.status).toBe(201);
     expect(reply.headers['x-response-time']).toBe('1ms');
     await waitFor(() => entries.length === 1);
-    expect(entries[0]).toMatchObject({
-      status: 201,
-      responseBody: { text: '{"created":true}', bytes: 16, truncated: false },
-      responseHeaders: { 'x-response-time': '1ms', 'content-type': 'application/json' },
+    expect(entries[0]?.http.response).toMatchObject({
+      status_code: 201,
+      body: { content: '{"created":true}', bytes: 16 },
+      headers: { 'x-response-time': '1ms', 'content-type': 'application/json' },
     });
   });
 
@@ -146,8 +146,8 @@ describe('response body capture', () => {
     await request(`${server.url}/binary`);
     await request(`${server.url}/br`);
     await waitFor(() => entries.length === 2);
-    expect(entries[0]?.responseBody).toEqual({ bytes: 1000, truncated: false, skipped: 'content-type' });
-    expect(entries[1]?.responseBody).toEqual({ bytes: 500, truncated: false, skipped: 'encoding' });
+    expect(entries[0]?.http.response.body).toEqual({ bytes: 1000, skipped: 'content-type' });
+    expect(entries[1]?.http.response.body).toEqual({ bytes: 500, skipped: 'encoding' });
   });
 
   test('HEAD, 204 and 304 responses have no body', async () => {
@@ -170,10 +170,9 @@ describe('response body capture', () => {
     expect([head.status, deleted.status, first.status, notModified.status]).toEqual([200, 204, 200, 304]);
     await waitFor(() => entries.length === 4);
     for (const i of [0, 1, 3]) {
-      expect(entries[i]?.responseBody).toEqual({ bytes: 0, truncated: false, skipped: 'no-body' });
-      expect(entries[i]?.bytesOut).toBe(0);
+      expect(entries[i]?.http.response.body).toEqual({ bytes: 0, skipped: 'no-body' });
     }
-    expect(entries[2]?.responseBody).toEqual({ bytes: 7, text: '{"a":1}', truncated: false });
+    expect(entries[2]?.http.response.body).toEqual({ bytes: 7, content: '{"a":1}' });
   });
 
   test('a 50 MB streamed response: at most the cap is held, the entry is marked truncated, the bytes are released', async () => {
@@ -199,9 +198,12 @@ describe('response body capture', () => {
     expect(reply.bytes).toBe(50 * MiB);
     await waitFor(() => sink.entries.length === 1);
     const entry = sink.entries[0]!;
-    expect(entry.responseBody).toMatchObject({ bytes: 50 * MiB, truncated: true, truncatedBy: 'max-bytes' });
+    expect(entry.http.response.body).toMatchObject({
+      bytes: 50 * MiB,
+      truncated: true,
+      truncated_by: 'max-bytes',
+    });
     expect(entry.textLength).toBe(10 * MiB);
-    expect(entry.bytesOut).toBe(50 * MiB);
     expect(maxHeld).toBe(10 * MiB);
     expect(budget.stats()).toMatchObject({ heldBytes: 0, peakBytes: 10 * MiB });
   });
@@ -217,7 +219,7 @@ describe('response body capture', () => {
     await using server = await startServer(handler);
     await drain(server.url);
     await waitFor(() => sink.entries.length === 1);
-    expect(sink.entries[0]?.responseBody).toMatchObject({ bytes: 2 * MiB, truncated: true });
+    expect(sink.entries[0]?.http.response.body).toMatchObject({ bytes: 2 * MiB, truncated: true });
     expect(sink.entries[0]?.textLength).toBe(64 * 1024);
     expect(budget.stats()).toMatchObject({ heldBytes: 0, peakBytes: 64 * 1024, maxBytes: 32 * MiB });
   });
@@ -250,9 +252,11 @@ describe('response body capture', () => {
     expect(stats.refusals).toBeGreaterThan(0);
     expect(stats.heldBytes).toBe(0);
     expect(
-      sink.entries.every((e) => e.responseBody?.truncated === true && e.responseBody.bytes === 20 * MiB),
+      sink.entries.every(
+        (e) => e.http.response.body.truncated === true && e.http.response.body.bytes === 20 * MiB,
+      ),
     ).toBe(true);
-    expect(sink.entries.some((e) => e.responseBody?.truncatedBy === 'budget')).toBe(true);
+    expect(sink.entries.some((e) => e.http.response.body.truncated_by === 'budget')).toBe(true);
   }, 60_000);
 });
 
@@ -292,17 +296,19 @@ describe('aborted requests', () => {
     await waitFor(() => entries.length === 2);
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(entries).toHaveLength(2);
-    const byUrl = Object.fromEntries(entries.map((e) => [e.route, e]));
+    const byUrl = Object.fromEntries(entries.map((e) => [e.url.path, e]));
     expect(byUrl['/silent']).toMatchObject({
-      status: null,
-      statusClass: 'aborted',
-      aborted: true,
       level: 'warn',
+      message: expect.stringMatching(/^GET \/silent aborted /),
+      event: { outcome: 'failure' },
+      http: { request: { aborted: true } },
     });
+    expect(byUrl['/silent']?.http.response.status_code).toBeUndefined();
     expect(byUrl['/partial']).toMatchObject({
-      status: 200,
-      aborted: true,
-      responseBody: { text: 'first part', bytes: 10, truncated: false },
+      http: {
+        request: { aborted: true },
+        response: { status_code: 200, body: { content: 'first part', bytes: 10 } },
+      },
     });
     expect(budget.heldBytes).toBe(0);
   });
@@ -338,7 +344,7 @@ describe('backpressure', () => {
     expect(bytes).toBe(8 * MiB);
     expect(drained).toBeGreaterThan(0);
     await waitFor(() => entries.length === 1);
-    expect(entries[0]?.responseBody).toMatchObject({ bytes: 8 * MiB, truncated: true });
+    expect(entries[0]?.http.response.body).toMatchObject({ bytes: 8 * MiB, truncated: true });
   });
 });
 
@@ -359,11 +365,7 @@ describe('compression', () => {
     expect(JSON.parse(gunzipSync(reply.body).toString())).toEqual(payload);
     await waitFor(() => entries.length === 1);
     const json = JSON.stringify(payload);
-    expect(entries[0]?.responseBody).toEqual({
-      bytes: Buffer.byteLength(json),
-      text: json,
-      truncated: false,
-    });
+    expect(entries[0]?.http.response.body).toEqual({ bytes: Buffer.byteLength(json), content: json });
   });
 
   test('compression after the logger: the gzip bytes are not captured, their size is logged', async () => {
@@ -379,12 +381,7 @@ describe('compression', () => {
     expect(reply.headers['content-encoding']).toBe('gzip');
     expect(JSON.parse(gunzipSync(reply.body).toString())).toEqual(payload);
     await waitFor(() => entries.length === 1);
-    expect(entries[0]?.responseBody).toEqual({
-      bytes: reply.body.length,
-      truncated: false,
-      skipped: 'encoding',
-    });
-    expect(entries[0]?.bytesOut).toBe(reply.body.length);
+    expect(entries[0]?.http.response.body).toEqual({ bytes: reply.body.length, skipped: 'encoding' });
   });
 });
 
@@ -398,7 +395,7 @@ describe('request body capture', () => {
       requestLogger({
         logger: {
           log: (level, message, meta) => {
-            seen.push((meta as unknown as RequestLogEntry).requestBody?.text ?? '');
+            seen.push((meta as unknown as RequestLogEntry).http.request.body.content ?? '');
             sink.log(level, message, meta);
           },
         },
@@ -419,12 +416,11 @@ describe('request body capture', () => {
     });
     expect(reply.body.toString()).toBe('100000');
     await waitFor(() => sink.entries.length === 1);
-    expect(sink.entries[0]?.requestBody).toMatchObject({
+    expect(sink.entries[0]?.http.request.body).toMatchObject({
       bytes: 100_000,
       truncated: true,
-      truncatedBy: 'max-bytes',
+      truncated_by: 'max-bytes',
     });
-    expect(sink.entries[0]?.bytesIn).toBe(100_000);
     expect(seen[0]).toBe('x'.repeat(16));
     expect(budget.heldBytes).toBe(0);
   });

@@ -2,7 +2,14 @@ import { readFileSync } from 'node:fs';
 import { undocumentedCodes } from '@org/shared-lifecycle/testing';
 import express from 'express';
 import { describe, expect, test } from 'vitest';
-import { healthHandler, MIDDLEWARE_ERROR_CODES, memoryHandler } from '../src/index.js';
+import {
+  defaultThresholds,
+  healthHandler,
+  MIDDLEWARE_ERROR_CODES,
+  memoryGuard,
+  memoryHandler,
+  memoryLimits,
+} from '../src/index.js';
 import { request, startServer } from './helpers.js';
 
 describe('healthHandler', () => {
@@ -124,20 +131,46 @@ describe('healthHandler', () => {
 });
 
 describe('memoryHandler', () => {
-  test('reports RSS, heap used/total/limit, external, array buffers and heap utilisation', async () => {
+  test('reports usage, both limits, utilisation and the thresholds in force (defaults, or the guard given)', async () => {
     const app = express();
     app.get('/memory', memoryHandler());
     await using server = await startServer(app);
     await using plain = await startServer(memoryHandler());
-    for (const url of [`${server.url}/memory`, plain.url]) {
-      const reply = await request(url);
-      expect(reply.status).toBe(200);
-      expect(reply.headers['cache-control']).toBe('no-store');
-      const body = JSON.parse(reply.body.toString());
-      for (const key of ['rss', 'heapUsed', 'heapTotal', 'heapLimit', 'external', 'arrayBuffers']) {
-        expect(body[key]).toBeGreaterThan(0);
+    const guard = memoryGuard({ maxHeapUsedBytes: 123_456_789, maxEventLoopDelayMs: 0 });
+    await using withGuard = await startServer(memoryHandler({ guard }));
+    try {
+      for (const url of [`${server.url}/memory`, plain.url, withGuard.url]) {
+        const reply = await request(url);
+        expect(reply.status).toBe(200);
+        expect(reply.headers['cache-control']).toBe('no-store');
+        expect(reply.headers.etag).toBeUndefined();
+        const body = JSON.parse(reply.body.toString());
+        for (const key of ['rss', 'heapUsed', 'heapTotal', 'external', 'arrayBuffers']) {
+          expect(body[key]).toBeGreaterThan(0);
+        }
+        expect(body.limits).toEqual(memoryLimits());
+        expect(body.limits.oldGenerationBytes).toBeLessThan(body.limits.heapSizeLimitBytes);
+        expect(body.heapUtilisation).toBeCloseTo(body.heapUsed / body.limits.oldGenerationBytes, 3);
+        expect(body.rssUtilisation).toBe(
+          body.limits.containerBytes === null
+            ? null
+            : expect.closeTo(body.rss / body.limits.containerBytes, 3),
+        );
       }
-      expect(body.heapUtilisation).toBeCloseTo(body.heapUsed / body.heapLimit, 3);
+      const defaults = JSON.parse((await request(plain.url)).body.toString());
+      expect(defaults).toMatchObject({
+        thresholdsSource: 'defaults',
+        thresholds: defaultThresholds(),
+        guard: null,
+      });
+      const guarded = JSON.parse((await request(withGuard.url)).body.toString());
+      expect(guarded).toMatchObject({
+        thresholdsSource: 'guard',
+        thresholds: { maxHeapUsedBytes: 123_456_789, maxEventLoopDelayMs: 0 },
+        guard: { underPressure: false, reason: null, episodes: 0, rejected: 0 },
+      });
+    } finally {
+      await guard.close();
     }
   });
 });

@@ -2,8 +2,9 @@ import { once } from 'node:events';
 import http, { type IncomingMessage, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
+import { Histogram, type Registry } from 'prom-client';
 import winston from 'winston';
-import type { RequestLogEntry } from '../src/index.js';
+import type { MetricsLike, RequestLogEntry } from '../src/index.js';
 
 export interface TestServer extends AsyncDisposable {
   server: Server;
@@ -96,10 +97,16 @@ export function drain(url: string): Promise<{ status: number; bytes: number }> {
   });
 }
 
-export async function waitFor(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error('waitFor: condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
+/** A metrics object on prom-client itself: each histogram() registers a real Histogram in `registry`. */
+export function promMetrics(registry: Registry): MetricsLike {
+  return {
+    histogram: (config) =>
+      new Histogram({
+        name: config.name,
+        help: config.help,
+        labelNames: config.labelNames,
+        ...(config.buckets === undefined ? {} : { buckets: [...config.buckets] }),
+        registers: [registry],
+      }),
+  };
 }

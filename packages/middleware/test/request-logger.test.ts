@@ -1,16 +1,17 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import { createRedactor } from '@org/shared-lifecycle';
+import { waitFor } from '@org/shared-lifecycle/testing';
 import express from 'express';
-import { Histogram, Registry } from 'prom-client';
+import { Registry } from 'prom-client';
 import { describe, expect, test } from 'vitest';
 import {
   CaptureBudget,
   getRequestId,
-  type MetricsLike,
   MiddlewareError,
   requestLogger,
   withRequestLogging,
 } from '../src/index.js';
-import { captureLogger, request, startServer, waitFor } from './helpers.js';
+import { captureLogger, promMetrics, request, startServer } from './helpers.js';
 
 function lastEntry<T>(entries: T[]): T {
   const entry = entries.at(-1);
@@ -42,20 +43,23 @@ describe('requestLogger (Express)', () => {
     expect(reply.headers['x-request-id']).toBe('abc-123');
     expect(entry).toMatchObject({
       level: 'info',
-      requestId: 'abc-123',
-      method: 'POST',
-      route: '/api/users/:id',
-      status: 201,
-      statusClass: '2xx',
-      bytesIn: 11,
-      bytesOut: reply.body.length,
-      userAgent: 'test-agent/1',
-      remoteAddress: '127.0.0.1',
-      aborted: false,
+      event: { outcome: 'success' },
+      http: {
+        version: '1.1',
+        route: '/api/users/:id',
+        request: { id: 'abc-123', method: 'POST', body: { bytes: 11 } },
+        response: { status_code: 201, body: { bytes: reply.body.length } },
+      },
+      url: { path: '/api/users/42', query: 'verbose=1' },
+      user_agent: { original: 'test-agent/1' },
+      client: { ip: '127.0.0.1' },
     });
-    expect(entry.durationMs).toBeGreaterThan(0);
-    expect(entry.message).toBe(`POST /api/users/:id 201 ${entry.durationMs.toFixed(1)} ms`);
-    expect(entry.responseBody).toBeUndefined();
+    expect(entry.http.request.aborted).toBeUndefined();
+    expect(entry.event.dataset).toBeUndefined();
+    expect(entry.event.duration).toBeGreaterThan(0);
+    expect(Number.isInteger(entry.event.duration)).toBe(true);
+    expect(entry.message).toBe(`POST /api/users/:id 201 ${(entry.event.duration / 1e6).toFixed(1)} ms`);
+    expect(entry.http.response.body.content).toBeUndefined();
   });
 
   test('counts chunked request bodies (no content-length) and 0 bytes for requests without a body', async () => {
@@ -78,11 +82,11 @@ describe('requestLogger (Express)', () => {
       req.end();
     });
     await waitFor(() => entries.length === 1);
-    expect(entries[0]).toMatchObject({ method: 'POST', bytesIn: 7 });
+    expect(entries[0]?.http.request).toMatchObject({ method: 'POST', body: { bytes: 7 } });
     await request(server.url);
     await request(server.url, { method: 'POST', headers: { 'content-length': '0' } });
     await waitFor(() => entries.length === 3);
-    expect(entries.map((e) => e.bytesIn)).toEqual([7, 0, 0]);
+    expect(entries.map((e) => e.http.request.body.bytes)).toEqual([7, 0, 0]);
   });
 
   test('generates a request id when the incoming one is missing or implausible', async () => {
@@ -113,12 +117,18 @@ describe('requestLogger (Express)', () => {
     await request(`${server.url}/boom`);
     await waitFor(() => entries.length === 2);
     expect(entries[0]).toMatchObject({
-      route: '(unmatched)',
-      status: 404,
       level: 'warn',
-      statusClass: '4xx',
+      message: expect.stringMatching(/^GET \(unmatched\) 404 /),
+      http: { response: { status_code: 404 } },
+      url: { path: '/wp-admin/12345/x.php' },
     });
-    expect(entries[1]).toMatchObject({ route: '/boom', status: 500, level: 'error', statusClass: '5xx' });
+    // No router matched: the entry has no http.route (the label is only for the message and metrics).
+    expect(entries[0]?.http.route).toBeUndefined();
+    expect(entries[1]).toMatchObject({
+      level: 'error',
+      event: { outcome: 'failure' },
+      http: { route: '/boom', response: { status_code: 500 } },
+    });
   });
 
   test('redacts sensitive headers and secret-looking body fields by default', async () => {
@@ -137,9 +147,16 @@ describe('requestLogger (Express)', () => {
       res.json({ ok: true, access_token: 'tok-123', nested: { apiKey: 'k-1', name: 'bob' } });
     });
     await using server = await startServer(app);
-    await request(`${server.url}/login`, {
+    await request(`${server.url}/login?access_token=qs-secret&page=1`, {
       method: 'POST',
-      body: JSON.stringify({ user: 'bob', password: 'hunter2', card_number: 4111111111111111 }),
+      body: JSON.stringify({
+        user: 'bob',
+        password: 'hunter2',
+        card_number: 4111111111111111,
+        refresh_token: 'rt-1',
+        client_secret: 'cs-1',
+        dbPassword: 'db-1',
+      }),
       headers: {
         'content-type': 'application/json',
         authorization: 'Bearer very-secret',
@@ -151,33 +168,52 @@ describe('requestLogger (Express)', () => {
     await waitFor(() => entries.length === 1);
     const entry = lastEntry(entries);
     const text = JSON.stringify(entry);
-    for (const secret of ['very-secret', 'hunter2', '4111111111111111', 'tok-123', 'k-1', 'sekrit-session']) {
+    for (const secret of [
+      'very-secret',
+      'hunter2',
+      '4111111111111111',
+      'tok-123',
+      'k-1',
+      'sekrit-session',
+      'rt-1',
+      'cs-1',
+      'db-1',
+      'qs-secret',
+    ]) {
       expect(text).not.toContain(secret);
     }
-    expect(entry.requestHeaders).toMatchObject({
+    expect(entry.http.request.headers).toMatchObject({
       authorization: '[REDACTED]',
       cookie: '[REDACTED]',
       'x-api-key': '[REDACTED]',
       'proxy-authorization': '[REDACTED]',
     });
-    expect(entry.responseHeaders?.['set-cookie']).toBe('[REDACTED]');
-    expect(JSON.parse(entry.requestBody?.text ?? '')).toEqual({
+    expect(entry.http.response.headers?.['set-cookie']).toBe('[REDACTED]');
+    expect(JSON.parse(entry.http.request.body.content ?? '')).toEqual({
       user: 'bob',
       password: '[REDACTED]',
       card_number: '[REDACTED]',
+      refresh_token: '[REDACTED]',
+      client_secret: '[REDACTED]',
+      dbPassword: '[REDACTED]',
     });
-    expect(JSON.parse(entry.responseBody?.text ?? '')).toEqual({
+    expect(entry.url).toEqual({ path: '/login', query: 'access_token=***&page=1' });
+    expect(JSON.parse(entry.http.response.body.content ?? '')).toEqual({
       ok: true,
       access_token: '[REDACTED]',
       nested: { apiKey: '[REDACTED]', name: 'bob' },
     });
   });
 
-  test('redaction is configurable, and can be turned off for bodies', async () => {
+  test("redaction is lifecycle's Redactor: other keys with createRedactor(), none with createRedactor(false)", async () => {
     const { logger, entries } = captureLogger();
     const app = express();
     app.use(
-      requestLogger({ logger, captureResponseBody: true, redactHeaders: ['x-tenant'], redactBodyKeys: null }),
+      requestLogger({
+        logger,
+        captureResponseBody: true,
+        redact: createRedactor({ keys: ['x-tenant'], replaceDefaults: true }),
+      }),
     );
     app.get('/', (_req, res) => {
       res.json({ password: 'visible' });
@@ -186,8 +222,27 @@ describe('requestLogger (Express)', () => {
     await request(server.url, { headers: { 'x-tenant': 't1', authorization: 'Bearer shown' } });
     await waitFor(() => entries.length === 1);
     const entry = lastEntry(entries);
-    expect(entry.requestHeaders).toMatchObject({ 'x-tenant': '[REDACTED]', authorization: 'Bearer shown' });
-    expect(entry.responseBody?.text).toBe('{"password":"visible"}');
+    expect(entry.http.request.headers).toMatchObject({
+      'x-tenant': '[REDACTED]',
+      authorization: 'Bearer shown',
+    });
+    expect(entry.http.response.body.content).toBe('{"password":"visible"}');
+    const off = captureLogger();
+    const open = express();
+    open.use(requestLogger({ logger: off.logger, captureResponseBody: true, redact: createRedactor(false) }));
+    open.get('/', (_req, res) => {
+      res.json({ token: 'visible' });
+    });
+    await using openServer = await startServer(open);
+    await request(`${openServer.url}/?api_key=k`, { headers: { cookie: 'sid=1' } });
+    await waitFor(() => off.entries.length === 1);
+    expect(off.entries[0]).toMatchObject({
+      url: { query: 'api_key=k' },
+      http: {
+        request: { headers: { cookie: 'sid=1' } },
+        response: { body: { content: '{"token":"visible"}' } },
+      },
+    });
   });
 
   test('honours Express trust proxy through req.ip, or its own trustProxy option', async () => {
@@ -208,22 +263,13 @@ describe('requestLogger (Express)', () => {
     await request(server.url, { headers: { 'x-forwarded-for': '203.0.113.7' } });
     await request(ownServer.url, { headers: { 'x-forwarded-for': '203.0.113.7' } });
     await waitFor(() => entries.length === 2);
-    expect(entries.map((e) => e.remoteAddress).sort()).toEqual(['127.0.0.1', '203.0.113.7']);
+    expect(entries.map((e) => e.client?.ip).sort()).toEqual(['127.0.0.1', '203.0.113.7']);
   });
 
   test('records http_request_duration_seconds by route template, method and status class', async () => {
     const { logger, entries } = captureLogger();
     const registry = new Registry();
-    const metrics: MetricsLike = {
-      histogram: (config) =>
-        new Histogram({
-          name: config.name,
-          help: config.help,
-          labelNames: config.labelNames,
-          buckets: config.buckets,
-          registers: [registry],
-        }),
-    };
+    const metrics = promMetrics(registry);
     const app = express();
     app.use(requestLogger({ logger, metrics }));
     // A second logger on the same metrics object reuses the histogram instead of registering it twice.
@@ -272,8 +318,9 @@ describe('requestLogger (Express)', () => {
       ['maxCaptureBytes', { logger, maxCaptureBytes: -1 }],
       ['maxLoggedBodyBytes', { logger, maxLoggedBodyBytes: 'big' }],
       ['captureResponseBody', { logger, captureResponseBody: 'yes' }],
-      ['redactHeaders', { logger, redactHeaders: 'authorization' }],
-      ['redactBodyKeys', { logger, redactBodyKeys: 'password' }],
+      ['redact', { logger, redact: { headers() {} } }],
+      ['probes', { logger, probes: '/health' }],
+      ['metricsConvention', { logger, metricsConvention: 'otel' }],
       ['requestIdHeader', { logger, requestIdHeader: 'bad header' }],
       ['metrics', { logger, metrics: {} }],
       ['trustProxy', { logger, trustProxy: ['not-an-ip'] }],
@@ -310,44 +357,58 @@ describe('withRequestLogging (node:http)', () => {
     await using server = await startServer(handler);
     await request(`${server.url}/orders/123456/items/0b5e9c1a-6f1e-4c8e-9d2a-7e3c2b1a0f9e?x=1`);
     await waitFor(() => entries.length === 1);
-    expect(lastEntry(entries)).toMatchObject({
-      route: '/orders/:id/items/:id',
-      status: 200,
-      responseBody: { text: '{"ok":true}', bytes: 11, truncated: false },
+    const entry = lastEntry(entries);
+    expect(entry.message).toMatch(/^GET \/orders\/:id\/items\/:id 200 /);
+    expect(entry.http.route).toBeUndefined();
+    expect(entry).toMatchObject({
+      url: { path: '/orders/123456/items/0b5e9c1a-6f1e-4c8e-9d2a-7e3c2b1a0f9e', query: 'x=1' },
+      http: { response: { status_code: 200, body: { content: '{"ok":true}', bytes: 11 } } },
     });
     expect(handler.stats()).toMatchObject({ requests: 1, logged: 1, inFlight: 0 });
   });
 
-  test('a handler that throws or rejects gets a 500, is reported with a code, and is logged', async () => {
+  test('a handler that throws or rejects gets a 500 with the request id, and the error is logged once, on its entry', async () => {
     const { logger, entries } = captureLogger();
     const reported: unknown[] = [];
     const handler = withRequestLogging(
       async (req: IncomingMessage, _res: ServerResponse) => {
-        if (req.url === '/sync') throw new Error('sync');
+        if (req.url === '/health') throw new Error('probe failed');
         await Promise.resolve();
-        throw new Error('async');
+        throw new Error('async failure');
       },
       { logger, onError: (error) => reported.push(error) },
     );
     // The sync path: a non-async handler that throws.
     const syncHandler = withRequestLogging(
       () => {
-        throw new Error('sync');
+        throw new Error('sync failure');
       },
       { logger, onError: (error) => reported.push(error) },
     );
     await using server = await startServer(handler);
     await using syncServer = await startServer(syncHandler);
-    const a = await request(`${server.url}/async`);
+    const a = await request(`${server.url}/async`, { headers: { 'x-request-id': 'req-a' } });
     const b = await request(`${syncServer.url}/sync`);
     expect([a.status, b.status]).toEqual([500, 500]);
-    expect(JSON.parse(a.body.toString())).toEqual({ error: 'ORG_MIDDLEWARE_HANDLER_FAILED' });
-    await waitFor(() => entries.length === 2 && reported.length === 2);
-    expect(reported.map((e) => (e as MiddlewareError).code)).toEqual([
-      'ORG_MIDDLEWARE_HANDLER_FAILED',
-      'ORG_MIDDLEWARE_HANDLER_FAILED',
+    expect(JSON.parse(a.body.toString())).toEqual({ error: 'Internal Server Error', requestId: 'req-a' });
+    expect(JSON.parse(b.body.toString())).toEqual({
+      error: 'Internal Server Error',
+      requestId: b.headers['x-request-id'],
+    });
+    expect(a.body.toString()).not.toContain('async failure');
+    await waitFor(() => entries.length === 2);
+    expect(entries.map((e) => [e.http.response.status_code, (e.error as Error).message]).sort()).toEqual([
+      [500, 'async failure'],
+      [500, 'sync failure'],
     ]);
-    expect(entries.map((e) => e.status)).toEqual([500, 500]);
+    expect(reported).toEqual([]);
+    // A probe is not logged: no entry can carry its error, so it goes to onError with a code.
+    const probe = await request(`${server.url}/health`);
+    expect(JSON.parse(probe.body.toString())).toEqual({ error: 'Internal Server Error' });
+    await waitFor(() => reported.length === 1);
+    expect((reported[0] as MiddlewareError).code).toBe('ORG_MIDDLEWARE_HANDLER_FAILED');
+    expect(((reported[0] as MiddlewareError).cause as Error).message).toBe('probe failed');
+    expect(entries).toHaveLength(2);
   });
 
   test('uses a custom capture budget and exposes it', () => {

@@ -69,9 +69,9 @@ export default defineScenario({
     const logger: LogSink = {
       log(_level, _message, meta) {
         entries.count++;
-        const entry = meta as Partial<RequestLogEntry> | undefined;
-        if (entry?.responseBody !== undefined) entries.bodies++;
-        if (entry?.aborted) entries.aborted++;
+        const entry = meta as RequestLogEntry | undefined;
+        if (entry?.http.response.body.content !== undefined) entries.bodies++;
+        if (entry?.http.request.aborted) entries.aborted++;
       },
     };
     const guard = memoryGuard({ sampleIntervalMs: 10, logger, onError: () => {} });
@@ -81,6 +81,8 @@ export default defineScenario({
       captureRequestBody: true,
       captureBudget: new CaptureBudget({ maxBytes: 1024 * 1024 }),
       maxCaptureBytes: 64 * 1024,
+      // The health probes are logged too, so that every request of the iteration has an entry.
+      probes: [],
     });
     const health = healthHandler({
       checks: {

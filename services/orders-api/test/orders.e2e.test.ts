@@ -197,7 +197,7 @@ describe('orders-api against the PostgreSQL harness', () => {
     expect(health.body.status).toBe('ok');
     const memory = await get('/memory');
     expect(memory.body.heapUsed).toBeGreaterThan(0);
-    expect(memory.body.heapLimit).toBeGreaterThan(memory.body.heapUsed);
+    expect(memory.body.limits.oldGenerationBytes).toBeGreaterThan(memory.body.heapUsed);
     expect(health.body.checks.database.status).toBe('ok');
     expect(health.body.details.logs).toEqual({ elasticsearch: 'off' });
     const metrics = await get('/metrics');
@@ -212,8 +212,8 @@ describe('orders-api against the PostgreSQL harness', () => {
       'db_pools_pending_acquires{pool="replica-1"',
       'db_replicas_lag_seconds{replica="replica-1"',
       'memory_guard_rejected_total',
-      // The guard's whole stats(): its lastSample.heapTotal is a gauge promtool accepts.
-      'memory_guard_last_sample_heap_total_value',
+      // The guard's whole stats(), in base units.
+      'memory_guard_last_sample_heap_total_bytes',
       'memory_guard_thresholds_max_heap_used_bytes',
     ])
       expect(metrics.text).toContain(name);
