@@ -140,3 +140,24 @@ function checkObservation(name: string, value: unknown): number {
   }
   return value;
 }
+
+/** The buckets of a histogram config: prom-client's defaults, or finite and strictly ascending. */
+export function checkBuckets(name: unknown, buckets: unknown): readonly number[] {
+  if (buckets === undefined) return DEFAULT_BUCKETS;
+  if (
+    !Array.isArray(buckets) ||
+    buckets.length === 0 ||
+    !buckets.every(
+      (b, i) => typeof b === 'number' && Number.isFinite(b) && (i === 0 || b > (buckets[i - 1] as number)),
+    )
+  ) {
+    throw new MetricsError(
+      'ORG_METRICS_INVALID_CONFIG',
+      `histogram ${String(name)}: buckets must be finite and strictly ascending`,
+      {
+        details: { name },
+      },
+    );
+  }
+  return buckets as number[];
+}

@@ -19,11 +19,12 @@ import {
   render,
 } from './exposition.js';
 import { GuardedGauge } from './gauge.js';
-import type { Clock, GuardedMetric, GuardSettings, GuardStats } from './guard.js';
+import type { Clock, GuardedMetric, GuardSettings } from './guard.js';
 import { createHandler, type HandlerOptions, type MetricsHandler } from './handler.js';
-import { DEFAULT_BUCKETS, GuardedHistogram } from './histogram.js';
+import { checkBuckets, GuardedHistogram } from './histogram.js';
 import { checkHelp, checkLabelNames, checkMetricName } from './names.js';
 import { check, checkDefaultLabels, checkPrefix, DEFAULTS, type MetricsOptions } from './options.js';
+import { registerSelfMetrics } from './self-metrics.js';
 import { type CollectStatsOptions, type StatsCollector, StatsCollectorImpl } from './stats-collector.js';
 
 /** Config of counter(), gauge() and histogram(): prom-client's, plus the guard's per-metric settings. */
@@ -110,7 +111,7 @@ export class Metrics implements AsyncDisposable {
         defaultMetrics === true ? {} : defaultMetrics,
       );
     }
-    this.#registerSelfMetrics();
+    registerSelfMetrics(this.registry, this.prefix, this.#metrics, this.#collectors);
   }
 
   /** True once close() or destroy() has been called. */
@@ -390,81 +391,6 @@ export class Metrics implements AsyncDisposable {
       onError: this.#onError,
     }).start();
   }
-
-  #registerSelfMetrics(): void {
-    const guarded = () => [...this.#metrics.values()].filter((m) => m.labelNames.length > 0);
-    const each = (read: (s: GuardStats) => number) =>
-      function (this: client.Gauge<string> | client.Counter<string>) {
-        this.reset();
-        for (const metric of guarded()) {
-          const value = read(metric.guardStats());
-          if (this instanceof client.Counter) this.inc({ metric: metric.name }, value);
-          else this.set({ metric: metric.name }, value);
-        }
-      };
-    const registers = [this.registry];
-    const p = this.prefix;
-    new client.Gauge({
-      name: `${p}metrics_label_sets`,
-      help: 'Label sets held per guarded metric (the overflow series not included).',
-      labelNames: ['metric'],
-      registers,
-      collect: each((s) => s.labelSets),
-    });
-    new client.Gauge({
-      name: `${p}metrics_label_sets_limit`,
-      help: 'Cardinality cap per guarded metric (maxLabelSets).',
-      labelNames: ['metric'],
-      registers,
-      collect: each((s) => s.maxLabelSets),
-    });
-    new client.Counter({
-      name: `${p}metrics_overflow_samples_total`,
-      help: 'Samples folded into the overflow="true" series because the metric was at its cardinality cap.',
-      labelNames: ['metric'],
-      registers,
-      collect: each((s) => s.overflowSamples),
-    });
-    new client.Counter({
-      name: `${p}metrics_expired_label_sets_total`,
-      help: 'Label sets deleted by the cleanup sweep after labelTtlMs without a sample.',
-      labelNames: ['metric'],
-      registers,
-      collect: each((s) => s.expiredLabelSets),
-    });
-    const collectors = this.#collectors;
-    new client.Counter({
-      name: `${p}metrics_stats_failures_total`,
-      help: 'Failures of stats() sources given to collectStats(): throws, invalid fields, series over the cap.',
-      labelNames: ['collector'],
-      registers,
-      collect() {
-        this.reset();
-        for (const collector of collectors.values())
-          this.inc({ collector: collector.prefix }, collector.failures);
-      },
-    });
-  }
-}
-
-function checkBuckets(name: unknown, buckets: unknown): readonly number[] {
-  if (buckets === undefined) return DEFAULT_BUCKETS;
-  if (
-    !Array.isArray(buckets) ||
-    buckets.length === 0 ||
-    !buckets.every(
-      (b, i) => typeof b === 'number' && Number.isFinite(b) && (i === 0 || b > (buckets[i - 1] as number)),
-    )
-  ) {
-    throw new MetricsError(
-      'ORG_METRICS_INVALID_CONFIG',
-      `histogram ${String(name)}: buckets must be finite and strictly ascending`,
-      {
-        details: { name },
-      },
-    );
-  }
-  return buckets as number[];
 }
 
 /** Creates a metrics instance. Two instances, or a new one after destroy(), never conflict. */
