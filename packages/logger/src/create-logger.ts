@@ -26,7 +26,7 @@ import {
   type ElasticsearchTransportStats,
 } from './es-transport.js';
 import { LEVELS, resolveLevel } from './level.js';
-import { DEFAULT_REDACT_KEYS } from './sanitize.js';
+import { DEFAULT_REDACT_KEYS, safeRead, safeString } from './sanitize.js';
 
 export interface FileOptions {
   filename: string;
@@ -225,10 +225,18 @@ export function createLogger(options: LoggerOptions): Logger {
       logged++;
       const info: InfoLike & Record<symbol, unknown> = { level: levelName, message };
       info[LEVEL] = levelName;
-      if (defaultMeta !== undefined) args.unshift(defaultMeta);
-      if (args.length > 0) info[kArgs] = args;
-      if (skip !== undefined) info[kSkipKeys] = { arg: args[defaultMeta === undefined ? 0 : 1], keys: skip };
-      self.write(info);
+      // Lowest precedence first: defaultMeta, then child() metadata from the outermost child in, then the call's.
+      const inherited = (self as ChildLogger)[kChildMeta];
+      const prefix =
+        defaultMeta === undefined
+          ? inherited
+          : inherited === undefined
+            ? [defaultMeta]
+            : [defaultMeta, ...inherited];
+      const all = prefix === undefined ? args : args.length === 0 ? prefix : [...prefix, ...args];
+      if (all.length > 0) info[kArgs] = all;
+      if (skip !== undefined) info[kSkipKeys] = { arg: args[0], keys: skip };
+      logger.write(info);
     } catch (error) {
       formatErrors++;
       report(
@@ -241,6 +249,25 @@ export function createLogger(options: LoggerOptions): Logger {
     }
     return self;
   }
+
+  // child(meta): the metadata is kept as it is and formatted with each entry like a call's metadata (winston's
+  // own child copies it into every info with Object.assign, which throws for a hostile object).
+  (logger as { child: unknown }).child = function child(this: ChildLogger, meta: unknown) {
+    const metas = [...(this[kChildMeta] ?? []), meta];
+    return Object.create(this, {
+      [kChildMeta]: { value: metas },
+      // A direct write(info) on a child (winston's API) still carries the child's metadata.
+      write: {
+        value: (info: object) => {
+          const merged: InfoLike & Record<symbol, unknown> = { ...(info as InfoLike) };
+          const own = (info as Record<symbol, unknown>)[LEVEL];
+          if (own !== undefined) merged[LEVEL] = own;
+          merged[kArgs] = [...metas, ...(((info as InfoLike)[kArgs] as unknown[] | undefined) ?? [])];
+          return logger.write(merged);
+        },
+      },
+    });
+  };
 
   const methods = logger as unknown as Record<string, unknown>;
   for (const name of LEVELS) {
@@ -299,13 +326,18 @@ export function createLogger(options: LoggerOptions): Logger {
   return logger;
 }
 
+/** Where a child logger keeps its child() metadata (outermost first). */
+const kChildMeta: unique symbol = Symbol('@org/shared-logger.childMeta');
+type ChildLogger = winston.Logger & { [kChildMeta]?: unknown[] };
+
 const MESSAGE_KEYS = new Set(['message']);
 const INFO_KEYS = new Set(['message', 'level']);
 
+/** An object carrying its own message (`info({ message, … })`); false for Errors and unreadable objects. */
 function isMessageObject(value: unknown): value is object {
-  if (value === null || typeof value !== 'object' || value instanceof Error) return false;
+  if (value === null || typeof value !== 'object') return false;
   try {
-    return 'message' in value;
+    return !(value instanceof Error) && 'message' in value;
   } catch {
     return false;
   }
@@ -315,7 +347,7 @@ function readMessage(value: object): unknown {
   try {
     return (value as { message?: unknown }).message;
   } catch (error) {
-    return `[message getter threw: ${error instanceof Error ? error.message : 'unknown'}]`;
+    return `[message getter threw: ${safeString(safeRead(() => (error as Error).message)) ?? 'unknown'}]`;
   }
 }
 

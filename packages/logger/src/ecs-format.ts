@@ -1,13 +1,19 @@
 import {
   clip,
   createSafeObject,
+  endBudget,
+  isError,
   REDACTED,
   redacts,
   type SafeObject,
   type SanitizeOptions,
+  safeRead,
+  safeString,
   sanitize,
   sanitizeError,
   setKey,
+  spend,
+  startBudget,
   TRUNCATED_MARKER,
 } from './sanitize.js';
 
@@ -58,6 +64,9 @@ interface Parts {
   extra: SafeObject | undefined;
   extraArgs: unknown[] | undefined;
   traceId: string | undefined;
+  /** Top-level fields taken so far (capped at maxMembers), and the keys left out past the cap. */
+  fields: number;
+  skipped: number;
 }
 
 /**
@@ -77,17 +86,40 @@ export function ecsLine(info: InfoLike, options: EcsFormatOptions): string {
 }
 
 export function buildDocument(info: InfoLike, options: EcsFormatOptions): SafeObject {
-  const level = typeof info.level === 'string' ? info.level : String(info.level);
+  startBudget(options.maxEntryBytes * BUDGET_FACTOR);
+  try {
+    return buildWithinBudget(info, options);
+  } finally {
+    endBudget();
+  }
+}
+
+/**
+ * The entry budget, in characters of output, as a multiple of maxEntryBytes: an entry whose values add
+ * up to more than this is cut while it is built (then truncated to the byte cap as any oversized entry).
+ */
+const BUDGET_FACTOR = 4;
+
+function buildWithinBudget(info: InfoLike, options: EcsFormatOptions): SafeObject {
+  const level = typeof info.level === 'string' ? info.level : (safeString(info.level) ?? 'info');
   const doc = createSafeObject();
   doc['@timestamp'] = isoTime(options.now());
   doc['log.level'] = level;
-  const parts: Parts = { doc, error: undefined, extra: undefined, extraArgs: undefined, traceId: undefined };
+  const parts: Parts = {
+    doc,
+    error: undefined,
+    extra: undefined,
+    extraArgs: undefined,
+    traceId: undefined,
+    fields: 0,
+    skipped: 0,
+  };
   const message = info.message;
   if (typeof message === 'string') {
     doc.message = clip(message, options.maxStringLength);
-  } else if (message instanceof Error) {
+  } else if (isError(message)) {
     parts.error = message;
-    doc.message = clip(String(message.message), options.maxStringLength);
+    doc.message = clip(safeString(safeRead(() => message.message)) ?? '', options.maxStringLength);
   } else {
     const safe = sanitize(message, options);
     doc.message = typeof safe === 'string' ? safe : safe === undefined ? '' : JSON.stringify(safe);
@@ -97,7 +129,7 @@ export function buildDocument(info: InfoLike, options: EcsFormatOptions): SafeOb
 
   for (const key of Object.keys(info)) {
     if (WINSTON_KEYS.has(key)) continue;
-    addField(parts, key, info[key], options);
+    addTopLevel(parts, key, info[key], options);
   }
   const args = info[kArgs];
   const skip = (info as Record<symbol, unknown>)[kSkipKeys] as
@@ -105,20 +137,27 @@ export function buildDocument(info: InfoLike, options: EcsFormatOptions): SafeOb
     | undefined;
   if (args !== undefined) {
     for (const arg of args) {
-      if (arg instanceof Error) {
-        if (parts.error === undefined) parts.error = arg;
-        else pushExtraArg(parts, sanitizeError(arg, options));
-      } else if (arg !== null && typeof arg === 'object' && !Array.isArray(arg) && !Buffer.isBuffer(arg)) {
-        for (const key of Object.keys(arg)) {
-          if (skip !== undefined && skip.arg === arg && skip.keys.has(key)) continue;
-          addField(parts, key, readMember(arg, key), options, [arg]);
-        }
-      } else if (arg !== undefined) {
-        pushExtraArg(parts, sanitize(arg, options));
+      try {
+        addArgument(parts, arg, skip, options);
+      } catch (error) {
+        // A proxy whose traps throw, a revoked proxy: the entry is still written, with a placeholder.
+        pushExtraArg(parts, unreadable(error));
       }
     }
   }
-  if (parts.error !== undefined) doc.error = sanitizeError(parts.error, options);
+  if (parts.skipped > 0) extraOf(parts)['…'] = `${parts.skipped} more keys`;
+  if (parts.error !== undefined) {
+    const error = parts.error;
+    // The entry's error has a budget of its own: metadata that spent the entry's does not erase it.
+    startBudget(options.maxEntryBytes);
+    try {
+      doc.error = sanitizeError(error, options);
+    } catch (cause) {
+      doc.error = unreadable(cause);
+    } finally {
+      endBudget();
+    }
+  }
   if (parts.traceId !== undefined) {
     const trace = createSafeObject();
     trace.id = parts.traceId;
@@ -127,6 +166,50 @@ export function buildDocument(info: InfoLike, options: EcsFormatOptions): SafeOb
   if (parts.extraArgs !== undefined) extraOf(parts).args = parts.extraArgs;
   if (parts.extra !== undefined) doc.extra = parts.extra;
   return doc;
+}
+
+function addArgument(
+  parts: Parts,
+  arg: unknown,
+  skip: { arg: unknown; keys: Set<string> } | undefined,
+  options: EcsFormatOptions,
+): void {
+  if (arg === undefined) return;
+  if (isError(arg)) {
+    if (parts.error === undefined) parts.error = arg;
+    else pushExtraArg(parts, sanitizeError(arg, options));
+    return;
+  }
+  if (arg === null || typeof arg !== 'object' || Array.isArray(arg) || Buffer.isBuffer(arg)) {
+    pushExtraArg(parts, sanitize(arg, options));
+    return;
+  }
+  const keys = Object.keys(arg);
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    if (skip !== undefined && skip.arg === arg && skip.keys.has(key)) continue;
+    if (!CORE_KEYS.has(key) && (parts.fields >= options.maxMembers || !spend(key.length + 3))) {
+      parts.skipped += keys.length - i;
+      return;
+    }
+    addField(parts, key, readMember(arg, key), options, [arg]);
+  }
+}
+
+/** A key of the info object itself (winston child metadata, a log(info) object): capped like arguments. */
+function addTopLevel(parts: Parts, key: string, value: unknown, options: EcsFormatOptions): void {
+  if (!CORE_KEYS.has(key) && (parts.fields >= options.maxMembers || !spend(key.length + 3))) {
+    parts.skipped++;
+    return;
+  }
+  addField(parts, key, value, options);
+}
+
+/** Keys that feed the ECS core (error.*, trace.id): taken whatever the caps, ahead of ordinary fields. */
+const CORE_KEYS = new Set(['error', 'err', 'traceId', 'trace_id', 'trace.id', 'trace']);
+
+function unreadable(error: unknown): string {
+  return `[Unserializable: ${safeString(safeRead(() => (error as Error).message)) ?? 'unknown error'}]`;
 }
 
 let lastMs = Number.NaN;
@@ -148,11 +231,12 @@ function addField(
   options: EcsFormatOptions,
   seen: object[] = [],
 ): void {
+  parts.fields++;
   if (redacts(key, options)) {
     setField(parts, key, REDACTED);
     return;
   }
-  if ((key === 'error' || key === 'err') && value instanceof Error && parts.error === undefined) {
+  if ((key === 'error' || key === 'err') && parts.error === undefined && isError(value)) {
     parts.error = value;
     return;
   }
@@ -187,7 +271,7 @@ function readMember(object: object, key: string): unknown {
   try {
     return (object as Record<string, unknown>)[key];
   } catch (error) {
-    return `[Getter threw: ${error instanceof Error ? error.message : 'unknown error'}]`;
+    return `[Getter threw: ${safeString(safeRead(() => (error as Error).message)) ?? 'unknown error'}]`;
   }
 }
 
@@ -255,13 +339,16 @@ function fallbackLine(info: InfoLike, options: EcsFormatOptions, error: unknown)
   } catch {
     message = '[unprintable message]';
   }
+  const reason =
+    error === undefined
+      ? 'entry too large'
+      : (safeString(safeRead(() => (error as Error).message)) ?? 'unknown');
   const doc = {
     '@timestamp': new Date(options.now()).toISOString(),
     'log.level': typeof info.level === 'string' ? info.level : 'info',
     message: cutBytes(message, Math.max(64, Math.floor(options.maxEntryBytes / 2))),
     service: { name: options.service.name },
-    'log.format_error':
-      error instanceof Error ? error.message : error === undefined ? 'entry too large' : 'unknown',
+    'log.format_error': reason,
   };
   return JSON.stringify(doc);
 }
