@@ -124,8 +124,10 @@ function buildWithinBudget(info: InfoLike, options: EcsFormatOptions): SafeObjec
     const safe = sanitize(message, options);
     doc.message = typeof safe === 'string' ? safe : safe === undefined ? '' : JSON.stringify(safe);
   }
-  doc.service = serviceObject(options.service);
   doc['ecs.version'] = ECS_VERSION;
+  const fixed = fixedFields(options.service);
+  doc.service = fixed.service;
+  doc.event = fixed.event;
 
   for (const key of Object.keys(info)) {
     if (WINSTON_KEYS.has(key)) continue;
@@ -254,8 +256,35 @@ function addField(
 }
 
 function setField(parts: Parts, key: string, value: unknown): void {
-  setKey(RESERVED.has(key) ? extraOf(parts) : parts.doc, key, value);
+  if (key === 'event' && isPlainRecord(value)) {
+    // Merged with event.dataset (the caller's dataset, if any, wins: "unless configured otherwise").
+    parts.doc.event = Object.assign(createSafeObject(), parts.doc.event, value);
+    return;
+  }
+  if (key === 'labels' && isPlainRecord(value)) {
+    setKey(parts.doc, key, labelsOf(value));
+    return;
+  }
+  const owned =
+    RESERVED.has(key) ||
+    ((key === 'log' || key === 'ecs') && isPlainRecord(value) && Object.hasOwn(value, DOTTED_TWIN[key]));
+  setKey(owned ? extraOf(parts) : parts.doc, key, value);
 }
+
+/** log.level and ecs.version are dotted top-level keys: a nested twin (log: { level }) would be a second value. */
+const DOTTED_TWIN = { log: 'level', ecs: 'version' } as const;
+
+function isPlainRecord(value: unknown): value is SafeObject {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** ecs-logging: label keys have '.', '*' and '\\' replaced by '_'. */
+function labelsOf(labels: SafeObject): SafeObject {
+  const out = createSafeObject();
+  for (const key of Object.keys(labels)) setKey(out, key.replace(LABEL_KEY_CHARS, '_'), labels[key]);
+  return out;
+}
+const LABEL_KEY_CHARS = /[.*\\]/g;
 
 function pushExtraArg(parts: Parts, value: unknown): void {
   if (parts.extraArgs === undefined) parts.extraArgs = [];
@@ -275,6 +304,23 @@ function readMember(object: object, key: string): unknown {
   }
 }
 
+/**
+ * service.* and event.dataset (ecs-logging: set to the service name), built once per ServiceInfo and
+ * shared by every entry (frozen: JSON.stringify only reads them; a merge makes a new object).
+ */
+function fixedFields(service: ServiceInfo): { service: SafeObject; event: SafeObject } {
+  let fields = fixedCache.get(service);
+  if (fields === undefined) {
+    fields = {
+      service: Object.freeze(serviceObject(service)),
+      event: Object.freeze({ dataset: service.name }),
+    };
+    fixedCache.set(service, fields);
+  }
+  return fields;
+}
+const fixedCache = new WeakMap<ServiceInfo, { service: SafeObject; event: SafeObject }>();
+
 function serviceObject(service: ServiceInfo): SafeObject {
   const out = createSafeObject();
   out.name = service.name;
@@ -290,7 +336,10 @@ function serviceObject(service: ServiceInfo): SafeObject {
 function truncate(info: InfoLike, line: string, bytes: number, options: EcsFormatOptions): string {
   const full = JSON.parse(line) as SafeObject;
   const core = createSafeObject();
-  for (const key of ['@timestamp', 'log.level', 'service', 'ecs.version', 'trace']) {
+  core['@timestamp'] = full['@timestamp'];
+  core['log.level'] = full['log.level'];
+  core.message = ''; // ecs-logging's order: @timestamp, log.level, message first
+  for (const key of ['ecs.version', 'service', 'event', 'trace', 'span', 'transaction']) {
     if (full[key] !== undefined) core[key] = full[key];
   }
   core['log.truncated'] = true;
@@ -344,10 +393,12 @@ function fallbackLine(info: InfoLike, options: EcsFormatOptions, error: unknown)
       ? 'entry too large'
       : (safeString(safeRead(() => (error as Error).message)) ?? 'unknown');
   const doc = {
-    '@timestamp': new Date(options.now()).toISOString(),
+    '@timestamp': isoTime(Number.isFinite(safeRead(options.now)) ? options.now() : Date.now()),
     'log.level': typeof info.level === 'string' ? info.level : 'info',
     message: cutBytes(message, Math.max(64, Math.floor(options.maxEntryBytes / 2))),
+    'ecs.version': ECS_VERSION,
     service: { name: options.service.name },
+    event: { dataset: options.service.name },
     'log.format_error': reason,
   };
   return JSON.stringify(doc);
