@@ -55,6 +55,13 @@ export interface LoggerOptions {
   file?: FileOptions;
   /** Fields added to every entry. */
   defaultMeta?: Record<string, unknown>;
+  /**
+   * Called on every log call for fields to add to its entry, such as the current request's trace and
+   * request ids from an AsyncLocalStorage (`contextLogFields` of `@org/shared-middleware`). Return
+   * undefined for none. Precedence, lowest first: defaultMeta, context, child() metadata, the call's.
+   * It must be cheap; if it throws, the entry is written with a placeholder in `extra.args`.
+   */
+  context?: () => object | undefined;
   /** Environment for LOG_LEVEL and NODE_ENV. Default process.env. */
   env?: Record<string, string | undefined>;
   /** Default deadline of shutdown(). Default 5000 ms. */
@@ -111,6 +118,12 @@ export function createLogger(options: LoggerOptions): Logger {
   if (!Array.isArray(redact) || redact.some((key) => typeof key !== 'string')) {
     throw new LoggerError('ORG_LOGGER_INVALID_OPTION', 'redact must be an array of strings or false', {
       details: { option: 'redact' },
+    });
+  }
+  const context = options.context;
+  if (context !== undefined && typeof context !== 'function') {
+    throw new LoggerError('ORG_LOGGER_INVALID_OPTION', 'context must be a function returning fields', {
+      details: { option: 'context' },
     });
   }
   const serviceInfo: ServiceInfo = { name: service.name, environment };
@@ -225,15 +238,17 @@ export function createLogger(options: LoggerOptions): Logger {
       logged++;
       const info: InfoLike & Record<symbol, unknown> = { level: levelName, message };
       info[LEVEL] = levelName;
-      // Lowest precedence first: defaultMeta, then child() metadata from the outermost child in, then the call's.
+      // Lowest precedence first: defaultMeta, context(), child() metadata from the outermost child in, the call's.
       const inherited = (self as ChildLogger)[kChildMeta];
-      const prefix =
-        defaultMeta === undefined
-          ? inherited
-          : inherited === undefined
-            ? [defaultMeta]
-            : [defaultMeta, ...inherited];
-      const all = prefix === undefined ? args : args.length === 0 ? prefix : [...prefix, ...args];
+      const fields = context === undefined ? undefined : contextFields(context);
+      let all = args;
+      if (defaultMeta !== undefined || fields !== undefined || inherited !== undefined) {
+        all = [];
+        if (defaultMeta !== undefined) all.push(defaultMeta);
+        if (fields !== undefined) all.push(fields);
+        if (inherited !== undefined) for (const meta of inherited) all.push(meta);
+        for (const arg of args) all.push(arg);
+      }
       if (all.length > 0) info[kArgs] = all;
       if (skip !== undefined) info[kSkipKeys] = { arg: args[0], keys: skip };
       logger.write(info);
@@ -348,6 +363,15 @@ function readMessage(value: object): unknown {
     return (value as { message?: unknown }).message;
   } catch (error) {
     return `[message getter threw: ${safeString(safeRead(() => (error as Error).message)) ?? 'unknown'}]`;
+  }
+}
+
+function contextFields(context: () => object | undefined): unknown {
+  try {
+    const fields = context();
+    return fields === null ? undefined : fields;
+  } catch (error) {
+    return `[context() threw: ${safeString(safeRead(() => (error as Error).message)) ?? 'unknown'}]`;
   }
 }
 
