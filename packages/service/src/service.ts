@@ -12,7 +12,12 @@ import {
 } from '@org/shared-lifecycle';
 import { createLogger, type Logger } from '@org/shared-logger';
 import { createMetrics, type Metrics } from '@org/shared-metrics';
-import { type MemoryGuard, memoryReport, type RequestLoggerMiddleware } from '@org/shared-middleware';
+import {
+  contextLogFields,
+  type MemoryGuard,
+  memoryReport,
+  type RequestLoggerMiddleware,
+} from '@org/shared-middleware';
 import type { Express } from 'express';
 import type { Knex } from 'knex';
 import type { ConfigSpecs, Env, LoadedConfig } from './config.js';
@@ -138,6 +143,9 @@ export class Service<C extends ServiceConfig = ServiceConfig> {
       service: { name: options.name, version: options.version, environment: this.environment },
       level: config.LOG_LEVEL,
       env,
+      // Every line written while serving a request carries its trace.id, span.id, transaction.id and
+      // http.request.id (the request logger's AsyncLocalStorage).
+      context: contextLogFields,
       ...(config.ELASTICSEARCH_URL ? { elasticsearch: { node: config.ELASTICSEARCH_URL } } : {}),
       ...(options.logStream ? { console: { stream: options.logStream } } : {}),
     });
