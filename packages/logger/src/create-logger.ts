@@ -8,12 +8,13 @@ import {
   stderrReporter,
 } from '@org/shared-lifecycle';
 import winston from 'winston';
-import type TransportStream from 'winston-transport';
 import {
   type EcsFormatOptions,
+  ecsEntry,
   ecsLine,
   type InfoLike,
   kArgs,
+  kEcsLine,
   kSkipKeys,
   LEVEL,
   type ServiceInfo,
@@ -25,8 +26,10 @@ import {
   type ElasticsearchTransportOptions,
   type ElasticsearchTransportStats,
 } from './es-transport.js';
-import { LEVELS, resolveLevel } from './level.js';
-import { DEFAULT_REDACT_KEYS, safeRead, safeString } from './sanitize.js';
+import { LEVEL_VALUES, LEVELS, type LogFormat, resolveFormat, resolveLevel } from './level.js';
+import { fileOutput, type Output, stdoutOutput, streamOutput } from './outputs.js';
+import { prettyLine } from './pretty-format.js';
+import { DEFAULT_REDACT_KEYS, type SafeObject, safeRead, safeString } from './sanitize.js';
 
 export interface FileOptions {
   filename: string;
@@ -49,8 +52,14 @@ export interface LoggerOptions {
   maxEntryBytes?: number;
   /** The error channel for transport failures, drops and format errors. Default: one line on stderr. */
   onError?: ErrorReporter;
-  /** JSON lines on stdout (true, default), on a given stream, or not at all (false). */
+  /** Lines on stdout (true, default), on a given stream, or not at all (false). */
   console?: boolean | { stream?: NodeJS.WritableStream; level?: string };
+  /**
+   * The console's format: 'json' (ECS JSON lines) or 'pretty' (one readable line per entry, coloured
+   * on a TTY unless NO_COLOR is set). Default: LOG_FORMAT, else 'json'. Files and Elasticsearch
+   * always get ECS JSON.
+   */
+  format?: LogFormat;
   /** A size- and count-limited file transport; never added unless configured. */
   file?: FileOptions;
   /** Fields added to every entry. */
@@ -78,6 +87,8 @@ export interface LoggerStats {
   formatErrors: number;
   /** Entries logged after shutdown() started (not written anywhere). */
   droppedAfterShutdown: number;
+  /** Lines the console or file output refused because 64 MiB were already waiting to be written. */
+  outputDropped: number;
   closed: boolean;
   /** The Elasticsearch transport's stats, undefined when there is none. */
   elasticsearch: ElasticsearchTransportStats | undefined;
@@ -130,6 +141,7 @@ export function createLogger(options: LoggerOptions): Logger {
   if (service.version !== undefined) serviceInfo.version = service.version;
 
   let formatErrors = 0;
+  let colour = false;
   const formatOptions: EcsFormatOptions = {
     service: serviceInfo,
     redact: new Set(redact.map((key) => key.toLowerCase())),
@@ -149,38 +161,48 @@ export function createLogger(options: LoggerOptions): Logger {
       );
     },
   };
+  // For infos that reach winston's pipeline without going through dispatch (none of ours do).
   const ecs = winston.format((info) => {
-    setEcsLine(info as Record<string | symbol, unknown>, ecsLine(info as InfoLike, formatOptions));
+    const record = info as Record<string | symbol, unknown>;
+    if (record[kEcsLine] !== true) setEcsLine(record, ecsLine(info as InfoLike, formatOptions));
     return info;
   });
 
-  const transports: TransportStream[] = [];
+  // The package's own outputs: written directly, each entry formatted once (see outputs.ts).
+  const format = resolveFormat(options.format, env);
+  const outputs: Output[] = [];
   const consoleOption = options.console ?? true;
   if (consoleOption !== false) {
-    const consoleLevel = typeof consoleOption === 'object' ? consoleOption.level : undefined;
+    const consoleLevel = outputLevel(
+      'console.level',
+      typeof consoleOption === 'object' ? consoleOption.level : undefined,
+    );
     const stream = typeof consoleOption === 'object' ? consoleOption.stream : undefined;
-    transports.push(
+    const pretty = format === 'pretty';
+    const tty = (stream ?? process.stdout) as { isTTY?: boolean };
+    colour = pretty && tty.isTTY === true && env.NO_COLOR === undefined;
+    outputs.push(
       stream
-        ? new winston.transports.Stream({ stream, ...(consoleLevel ? { level: consoleLevel } : {}) })
-        : new winston.transports.Console(consoleLevel ? { level: consoleLevel } : {}),
+        ? streamOutput(consoleLevel, pretty, stream, onError)
+        : stdoutOutput(consoleLevel, pretty, onError),
     );
   }
-  let fileTransport: TransportStream | undefined;
   if (options.file !== undefined) {
     const file = options.file;
-    if (typeof file.filename !== 'string' || file.filename === '') {
+    if (file === null || typeof file.filename !== 'string' || file.filename === '') {
       throw new LoggerError('ORG_LOGGER_INVALID_OPTION', 'file.filename must be a non-empty string', {
         details: { option: 'file.filename' },
       });
     }
-    fileTransport = new winston.transports.File({
-      filename: file.filename,
-      maxsize: optionNumber('file.maxSizeBytes', file.maxSizeBytes ?? 10 * 1024 * 1024, 1024),
-      maxFiles: optionNumber('file.maxFiles', file.maxFiles ?? 5, 1),
-      tailable: true,
-      ...(file.level ? { level: file.level } : {}),
-    });
-    transports.push(fileTransport);
+    outputs.push(
+      fileOutput({
+        filename: file.filename,
+        maxSizeBytes: optionNumber('file.maxSizeBytes', file.maxSizeBytes ?? 10 * 1024 * 1024, 1024),
+        maxFiles: optionNumber('file.maxFiles', file.maxFiles ?? 5, 1),
+        level: outputLevel('file.level', file.level),
+        onError,
+      }),
+    );
   }
   let es: ElasticsearchTransport | undefined;
   if (options.elasticsearch !== undefined) {
@@ -191,22 +213,107 @@ export function createLogger(options: LoggerOptions): Logger {
       dataStream: { dataset: service.name, ...options.elasticsearch.dataStream },
       maxEntryBytes: Math.max(options.elasticsearch.maxEntryBytes ?? 0, maxEntryBytes),
     });
-    transports.push(es);
   }
+  const anyPretty = outputs.some((output) => output.pretty);
 
+  // winston's pipeline carries only transports added with add(): the entries reach them formatted.
   const logger = winston.createLogger({
     level,
     levels: winston.config.npm.levels,
     format: ecs(),
-    transports,
+    transports: [],
     exitOnError: false,
   }) as Logger;
+  const streamWrite = logger.write.bind(logger) as (info: object) => boolean;
+  const readableState = (logger as unknown as { _readableState: { pipesCount?: number; pipes?: unknown } })
+    ._readableState;
+  const hasTransports = () =>
+    (readableState.pipesCount ??
+      (Array.isArray(readableState.pipes) ? readableState.pipes.length : readableState.pipes ? 1 : 0)) > 0;
 
   // winston re-emits transport errors on the logger: with this listener an unhandled 'error' is impossible.
   const listeners = new ListenerGroup();
   listeners.on(logger, 'error', (error: unknown) =>
     report(onError, error, { source: 'logger', code: 'transport-error' }),
   );
+  if (es !== undefined) {
+    listeners.on(es, 'error', (error: unknown) =>
+      report(onError, error, { source: 'logger.elasticsearch', code: 'transport-error' }),
+    );
+  }
+
+  /** Writes one info to every output, the Elasticsearch transport and winston's transports whose level takes it. */
+  function dispatch(info: InfoLike & Record<symbol, unknown>, levelName: string, threshold: number): void {
+    const value = LEVEL_VALUES[levelName];
+    if (value === undefined) return;
+    let line: string | undefined;
+    let doc: SafeObject | undefined;
+    if (anyPretty) {
+      const entry = ecsEntry(info, formatOptions);
+      line = entry.line;
+      doc = entry.doc;
+    }
+    for (let i = 0; i < outputs.length; i++) {
+      const output = outputs[i]!;
+      const limit = output.level === undefined ? threshold : LEVEL_VALUES[output.level]!;
+      if (limit < value) continue;
+      if (output.pretty) output.write(doc === undefined ? line! : prettyLine(doc, colour));
+      else {
+        if (line === undefined) line = ecsLine(info, formatOptions);
+        output.write(line);
+      }
+    }
+    if (es !== undefined) {
+      const limit = es.level === undefined ? threshold : (LEVEL_VALUES[es.level] ?? threshold);
+      if (limit >= value) {
+        if (line === undefined) line = ecsLine(info, formatOptions);
+        setEcsLine(info, line);
+        es.log(info, noop);
+      }
+    }
+    if (hasTransports()) {
+      setEcsLine(info, line ?? ecsLine(info, formatOptions));
+      streamWrite(info);
+    }
+  }
+
+  // isLevelEnabled: true when an output, the Elasticsearch transport or a winston transport takes the level.
+  const winstonIsLevelEnabled = logger.isLevelEnabled.bind(logger);
+  logger.isLevelEnabled = function isLevelEnabled(this: winston.Logger, levelName: string): boolean {
+    const value = LEVEL_VALUES[levelName];
+    const threshold = LEVEL_VALUES[this.level];
+    if (value === undefined || threshold === undefined) return false;
+    for (let i = 0; i < outputs.length; i++) {
+      const own = outputs[i]!.level;
+      if ((own === undefined ? threshold : LEVEL_VALUES[own]!) >= value) return true;
+    }
+    if (
+      es !== undefined &&
+      (es.level === undefined ? threshold : (LEVEL_VALUES[es.level] ?? threshold)) >= value
+    )
+      return true;
+    if (hasTransports()) return winstonIsLevelEnabled.call(this, levelName);
+    return outputs.length === 0 && es === undefined && threshold >= value;
+  };
+
+  // write(info), winston's low-level API (profile(), a child's write): formatted and dispatched the same way.
+  (logger as { write: unknown }).write = function write(info: unknown): boolean {
+    try {
+      const record = info as InfoLike & Record<symbol, unknown>;
+      const levelName = typeof record.level === 'string' ? record.level : 'info';
+      if (closed || logger.silent) return true;
+      record[LEVEL] ??= levelName;
+      dispatch(record, levelName, LEVEL_VALUES[logger.level] ?? -1);
+    } catch (error) {
+      formatErrors++;
+      report(
+        onError,
+        new LoggerError('ORG_LOGGER_FORMAT_FAILED', 'writing a log entry failed', { cause: error }),
+        { source: 'logger' },
+      );
+    }
+    return true;
+  };
 
   let logged = 0;
   let droppedAfterShutdown = 0;
@@ -251,7 +358,8 @@ export function createLogger(options: LoggerOptions): Logger {
       }
       if (all.length > 0) info[kArgs] = all;
       if (skip !== undefined) info[kSkipKeys] = { arg: args[0], keys: skip };
-      logger.write(info);
+      if (self.silent) return self;
+      dispatch(info, levelName, LEVEL_VALUES[self.level] ?? -1);
     } catch (error) {
       formatErrors++;
       report(
@@ -274,11 +382,21 @@ export function createLogger(options: LoggerOptions): Logger {
       // A direct write(info) on a child (winston's API) still carries the child's metadata.
       write: {
         value: (info: object) => {
-          const merged: InfoLike & Record<symbol, unknown> = { ...(info as InfoLike) };
-          const own = (info as Record<symbol, unknown>)[LEVEL];
-          if (own !== undefined) merged[LEVEL] = own;
-          merged[kArgs] = [...metas, ...(((info as InfoLike)[kArgs] as unknown[] | undefined) ?? [])];
-          return logger.write(merged);
+          try {
+            const merged: InfoLike & Record<symbol, unknown> = { ...(info as InfoLike) };
+            const own = (info as Record<symbol, unknown>)[LEVEL];
+            if (own !== undefined) merged[LEVEL] = own;
+            merged[kArgs] = [...metas, ...(((info as InfoLike)[kArgs] as unknown[] | undefined) ?? [])];
+            return logger.write(merged);
+          } catch (error) {
+            formatErrors++;
+            report(
+              onError,
+              new LoggerError('ORG_LOGGER_FORMAT_FAILED', 'writing a log entry failed', { cause: error }),
+              { source: 'logger' },
+            );
+            return true;
+          }
         },
       },
     });
@@ -311,7 +429,7 @@ export function createLogger(options: LoggerOptions): Logger {
     async (ctx) => {
       closed = true;
       await es?.close(ctx);
-      await endTransports(logger, fileTransport);
+      await Promise.all(outputs.map((output) => output.close(ctx.signal)));
       logger.close();
       listeners.removeAll();
       // After close, later errors of the (now unpiped) transports have nowhere to go but the channel.
@@ -327,6 +445,7 @@ export function createLogger(options: LoggerOptions): Logger {
     logged,
     formatErrors,
     droppedAfterShutdown,
+    outputDropped: outputs.reduce((sum, output) => sum + output.dropped, 0),
     closed,
     elasticsearch: es?.stats(),
   });
@@ -384,23 +503,19 @@ function readLevel(value: object): string {
   }
 }
 
-/**
- * Closes the file transport (if any): waits for its file to be open, unpipes it (winston-transport then
- * calls its close(), which ends the stream and emits 'closed'), then waits for the descriptor to close.
- */
-async function endTransports(logger: winston.Logger, file: TransportStream | undefined): Promise<void> {
-  if (file === undefined) return;
-  const internals = file as unknown as {
-    _opening?: boolean;
-    _dest?: NodeJS.WritableStream & { closed?: boolean };
-  };
-  if (internals._opening) await new Promise<void>((resolve) => file.once('open', () => resolve()));
-  const closed = new Promise<void>((resolve) => file.once('closed', () => resolve()));
-  logger.unpipe(file);
-  await closed;
-  const dest = internals._dest;
-  if (dest && dest.closed === false)
-    await new Promise<void>((resolve) => dest.once('close', () => resolve()));
+function noop(): void {}
+
+/** An output's own level (validated), or undefined for the logger's. */
+function outputLevel(option: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return resolveLevel(value, {}, false);
+  } catch (error) {
+    throw new LoggerError('ORG_LOGGER_INVALID_LEVEL', `${option}: ${(error as Error).message}`, {
+      cause: error,
+      details: { option, level: value },
+    });
+  }
 }
 
 function optionNumber(name: string, value: unknown, min: number): number {

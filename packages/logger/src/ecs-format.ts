@@ -75,14 +75,33 @@ interface Parts {
  */
 export function ecsLine(info: InfoLike, options: EcsFormatOptions): string {
   try {
-    const line = JSON.stringify(buildDocument(info, options));
-    if (line.length * 3 <= options.maxEntryBytes) return line;
-    const bytes = Buffer.byteLength(line);
-    return bytes <= options.maxEntryBytes ? line : truncate(info, line, bytes, options);
+    return serialize(buildDocument(info, options), info, options);
   } catch (error) {
     options.onFormatError?.(error);
     return fallbackLine(info, options, error);
   }
+}
+
+/** The ECS line and the document it was made from (undefined when formatting failed). Never throws. */
+export function ecsEntry(
+  info: InfoLike,
+  options: EcsFormatOptions,
+): { line: string; doc: SafeObject | undefined } {
+  let doc: SafeObject | undefined;
+  try {
+    doc = buildDocument(info, options);
+    return { line: serialize(doc, info, options), doc };
+  } catch (error) {
+    options.onFormatError?.(error);
+    return { line: fallbackLine(info, options, error), doc };
+  }
+}
+
+function serialize(doc: SafeObject, info: InfoLike, options: EcsFormatOptions): string {
+  const line = JSON.stringify(doc);
+  if (line.length * 3 <= options.maxEntryBytes) return line;
+  const bytes = Buffer.byteLength(line);
+  return bytes <= options.maxEntryBytes ? line : truncate(info, line, bytes, options);
 }
 
 export function buildDocument(info: InfoLike, options: EcsFormatOptions): SafeObject {
