@@ -142,6 +142,7 @@ export class Service<C extends ServiceConfig = ServiceConfig> {
     this.logger = createLogger({
       service: { name: options.name, version: options.version, environment: this.environment },
       level: config.LOG_LEVEL,
+      format: logFormatOf(config.LOG_FORMAT, this.environment, options.logStream),
       env,
       // Every line written while serving a request carries its trace.id, span.id, transaction.id and
       // http.request.id (the request logger's AsyncLocalStorage).
@@ -426,6 +427,21 @@ export class Service<C extends ServiceConfig = ServiceConfig> {
       });
     };
   }
+}
+
+/**
+ * LOG_FORMAT when set; otherwise pretty for a person at a terminal (not production, stdout a TTY, no
+ * logStream of the caller's), JSON for everything that collects logs.
+ */
+export function logFormatOf(
+  configured: string,
+  environment: string,
+  logStream: NodeJS.WritableStream | undefined,
+): 'json' | 'pretty' {
+  if (configured === 'json' || configured === 'pretty') return configured;
+  return environment !== 'production' && logStream === undefined && process.stdout.isTTY === true
+    ? 'pretty'
+    : 'json';
 }
 
 /**
