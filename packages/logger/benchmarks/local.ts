@@ -2,14 +2,18 @@
 // against pino into the same kind of destination (sonic-boom on a file) and no-op baselines, in one
 // process, measured in interleaved rounds. Also the cost of the worst hostile inputs (ms per call).
 // Run alone with `node benchmarks/local.ts` (after a build), or as part of `npm run bench`.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, openSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { setImmediate as tick } from 'node:timers/promises';
 import { createLogger } from '@org/shared-logger';
 import pino from 'pino';
+import sonicBoom from 'sonic-boom';
 import winston from 'winston';
 import Transport from 'winston-transport';
+
+const SonicBoom = sonicBoom.default;
+type SonicBoom = InstanceType<typeof SonicBoom>;
 
 const quick = process.env.BENCH_QUICK === '1';
 const N = quick ? 5_000 : 20_000;
@@ -29,17 +33,18 @@ const small = { orderId: 42, user: { id: 'u-1' } };
 const failure = new Error('payment failed', { cause: new Error('connection reset') });
 const dir = mkdtempSync(join(os.tmpdir(), 'logger-bench-'));
 
-function ours(): Local {
+function ours(target: 'file' | 'devnull'): Local {
   const logger = createLogger({
     service: { name: 'bench', version: '1.0.0', environment: 'bench' },
     level: 'info',
-    console: false,
-    file: { filename: join(dir, 'ours.log'), maxSizeBytes: 1024 ** 3, maxFiles: 1 },
+    ...(target === 'file'
+      ? { console: false, file: { filename: join(dir, 'ours.log'), maxSizeBytes: 1024 ** 3, maxFiles: 1 } }
+      : { console: { fd: openSync('/dev/null', 'w') } }),
     onError: () => {},
     env: {},
   });
   return {
-    name: '@org/shared-logger → file',
+    name: `@org/shared-logger → ${target === 'file' ? 'file' : '/dev/null'}`,
     message: () => logger.info('request handled'),
     meta: () => logger.info('request handled', small),
     error: () => logger.error('request failed', { err: failure }),
@@ -47,11 +52,17 @@ function ours(): Local {
   };
 }
 
-function pinoFile(): Local {
-  const destination = pino.destination({ dest: join(dir, 'pino.log'), sync: false });
+/** The stand-in for stdout: sonic-boom on /dev/null (what pino.destination() gives), no disk involved. */
+function devNull(): SonicBoom {
+  return new SonicBoom({ fd: openSync('/dev/null', 'w'), sync: false });
+}
+
+function pinoTo(target: 'file' | 'devnull'): Local {
+  const destination =
+    target === 'file' ? pino.destination({ dest: join(dir, 'pino.log'), sync: false }) : devNull();
   const logger = pino({ level: 'info', base: { service: 'bench' } }, destination);
   return {
-    name: 'pino → sonic-boom file',
+    name: `pino → ${target === 'file' ? 'file' : '/dev/null'}`,
     message: () => logger.info('request handled'),
     meta: () => logger.info(small, 'request handled'),
     error: () => logger.error({ err: failure }, 'request failed'),
@@ -122,7 +133,7 @@ function round(value: number): number {
   return Math.round(value * 1000) / 1000;
 }
 
-const contestants = [ours(), pinoFile(), winstonNoop(), noop()];
+const contestants = [ours('file'), pinoTo('file'), ours('devnull'), pinoTo('devnull'), winstonNoop(), noop()];
 const medians = await measure(contestants);
 console.log(
   `\n4. local hot path (ns per log call incl. deferred work, median of ${ROUNDS} interleaved rounds × ${N.toLocaleString('en-US')}; ECS JSON into a file)`,

@@ -27,7 +27,7 @@ import {
   type ElasticsearchTransportStats,
 } from './es-transport.js';
 import { LEVEL_VALUES, LEVELS, type LogFormat, resolveFormat, resolveLevel } from './level.js';
-import { fileOutput, type Output, stdoutOutput, streamOutput } from './outputs.js';
+import { fdOutput, fileOutput, type Output, streamOutput } from './outputs.js';
 import { prettyLine } from './pretty-format.js';
 import { DEFAULT_REDACT_KEYS, type SafeObject, safeRead, safeString } from './sanitize.js';
 
@@ -52,8 +52,11 @@ export interface LoggerOptions {
   maxEntryBytes?: number;
   /** The error channel for transport failures, drops and format errors. Default: one line on stderr. */
   onError?: ErrorReporter;
-  /** Lines on stdout (true, default), on a given stream, or not at all (false). */
-  console?: boolean | { stream?: NodeJS.WritableStream; level?: string };
+  /**
+   * Lines on stdout (true, default), on another file descriptor (`fd`, e.g. 2 for stderr), on a given
+   * stream, or not at all (false).
+   */
+  console?: boolean | { stream?: NodeJS.WritableStream; fd?: number; level?: string };
   /**
    * The console's format: 'json' (ECS JSON lines) or 'pretty' (one readable line per entry, coloured
    * on a TTY unless NO_COLOR is set). Default: LOG_FORMAT, else 'json'. Files and Elasticsearch
@@ -178,13 +181,17 @@ export function createLogger(options: LoggerOptions): Logger {
       typeof consoleOption === 'object' ? consoleOption.level : undefined,
     );
     const stream = typeof consoleOption === 'object' ? consoleOption.stream : undefined;
+    const fd =
+      typeof consoleOption === 'object' && consoleOption.fd !== undefined
+        ? optionNumber('console.fd', consoleOption.fd, 0)
+        : 1;
     const pretty = format === 'pretty';
-    const tty = (stream ?? process.stdout) as { isTTY?: boolean };
-    colour = pretty && tty.isTTY === true && env.NO_COLOR === undefined;
+    const tty = stream ?? (fd === 1 ? process.stdout : fd === 2 ? process.stderr : {});
+    colour = pretty && (tty as { isTTY?: boolean }).isTTY === true && env.NO_COLOR === undefined;
     outputs.push(
       stream
         ? streamOutput(consoleLevel, pretty, stream, onError)
-        : stdoutOutput(consoleLevel, pretty, onError),
+        : fdOutput(fd, consoleLevel, pretty, onError),
     );
   }
   if (options.file !== undefined) {

@@ -54,13 +54,17 @@ function releaseExitHook(): void {
     process.off('exit', flushAllSync);
   }
 }
-/** A sonic-boom flushed at exit (when it has opened). */
-function sonicFlusher(sonic: SonicBoom): { flushSync(): void } {
-  return {
-    flushSync: () => {
-      if (fdOf(sonic) >= 0) sonic.flushSync();
-    },
-  };
+/**
+ * At exit: what sonic-boom holds, then `text`, written synchronously (sonic-boom's flushSync retries
+ * EAGAIN on a non-blocking pipe). The minimum length keeps write() from starting an asynchronous write
+ * that the exiting process would never finish. False when the writer never opened (nothing written).
+ */
+function exitFlush(sonic: SonicBoom, text: string | undefined): boolean {
+  if (fdOf(sonic) < 0) return false;
+  (sonic as unknown as { minLength: number }).minLength = Number.MAX_SAFE_INTEGER;
+  if (text !== undefined) sonic.write(text);
+  sonic.flushSync();
+  return true;
 }
 
 /** Resolves once sonic-boom has nothing in flight or buffered (or on error, or when signal aborts). */
@@ -112,51 +116,122 @@ class DropCounter {
   }
 }
 
-function writeLine(sonic: SonicBoom, line: string, onError: ErrorReporter, target: string): void {
+/**
+ * Lines of one tick, joined and handed to sonic-boom in one write at the end of the tick. sonic-boom
+ * measures its last buffer (Buffer.byteLength) on every write; one write per tick instead of per line
+ * keeps a burst of lines linear. Bounded like the writer: past MAX_BUFFERED_BYTES lines are dropped.
+ */
+class LineBatch {
+  #lines: string[] = [];
+  #bytes = 0;
+  #scheduled = false;
+  readonly #sink: (text: string) => void;
+  readonly #drop: () => void;
+  readonly #flush = () => this.flush();
+  constructor(sink: (text: string) => void, drop: () => void) {
+    this.#sink = sink;
+    this.#drop = drop;
+  }
+
+  push(line: string): void {
+    if (this.#bytes + line.length > MAX_BUFFERED_BYTES) {
+      this.#drop();
+      return;
+    }
+    this.#lines.push(line);
+    this.#bytes += line.length + 1;
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      process.nextTick(this.#flush);
+    }
+  }
+
+  /** Takes what is batched (for a synchronous write at exit). */
+  take(): string | undefined {
+    if (this.#lines.length === 0) return undefined;
+    const text = `${this.#lines.join('\n')}\n`;
+    this.#lines = [];
+    this.#bytes = 0;
+    return text;
+  }
+
+  /** Hands what is batched to the writer now. */
+  flush(): void {
+    this.#scheduled = false;
+    if (this.#lines.length === 0) return;
+    const lines = this.#lines;
+    this.#lines = [];
+    this.#bytes = 0;
+    this.#sink(`${lines.join('\n')}\n`);
+  }
+}
+
+function writeText(sonic: SonicBoom, text: string, onError: ErrorReporter, target: string): void {
   try {
-    sonic.write(`${line}\n`);
+    sonic.write(text);
   } catch (error) {
     outputError(onError, target, error);
   }
 }
 
-// ---------------------------------------------------------------- stdout (one sonic-boom per process)
-// One writer for fd 1 however many loggers a process has, so that their lines never interleave
+// ---------------------------------------------------------------- a file descriptor (stdout, stderr…)
+// One writer per descriptor however many loggers a process has, so that their lines never interleave
 // inside a write. Its errors and drops go to every logger using it.
-const stdoutUsers = new Set<StdoutOutput>();
-let stdoutSonic: SonicBoom | undefined;
-let stdoutFlusher: { flushSync(): void } | undefined;
+interface SharedFd {
+  sonic: SonicBoom;
+  batch: LineBatch;
+  users: Set<FdOutput>;
+  flusher: { flushSync(): void };
+}
+const sharedFds = new Map<number, SharedFd>();
 
-function sharedStdout(): SonicBoom {
-  if (stdoutSonic === undefined) {
-    const sonic = new SonicBoom({ fd: 1, sync: false, maxLength: MAX_BUFFERED_BYTES });
-    sonic.on('error', (error: unknown) => {
-      for (const user of stdoutUsers) outputError(user.onError, 'stdout', error);
-    });
-    sonic.on('drop', () => {
-      for (const user of stdoutUsers) user.counter.drop();
-    });
-    stdoutFlusher = sonicFlusher(sonic);
-    live.add(stdoutFlusher);
-    ensureExitHook();
-    stdoutSonic = sonic;
-  }
-  return stdoutSonic;
+function fdName(fd: number): string {
+  return fd === 1 ? 'stdout' : fd === 2 ? 'stderr' : `file descriptor ${fd}`;
 }
 
-class StdoutOutput implements Output {
+function sharedFd(fd: number): SharedFd {
+  let shared = sharedFds.get(fd);
+  if (shared === undefined) {
+    const sonic = new SonicBoom({ fd, sync: false, maxLength: MAX_BUFFERED_BYTES });
+    const users = new Set<FdOutput>();
+    const drop = () => {
+      for (const user of users) user.counter.drop();
+    };
+    const batch = new LineBatch((text) => {
+      try {
+        sonic.write(text);
+      } catch (error) {
+        for (const user of users) outputError(user.onError, fdName(fd), error);
+      }
+    }, drop);
+    sonic.on('error', (error: unknown) => {
+      for (const user of users) outputError(user.onError, fdName(fd), error);
+    });
+    sonic.on('drop', drop);
+    const flusher = { flushSync: () => exitFlush(sonic, batch.take()) };
+    live.add(flusher);
+    ensureExitHook();
+    shared = { sonic, batch, users, flusher };
+    sharedFds.set(fd, shared);
+  }
+  return shared;
+}
+
+class FdOutput implements Output {
   readonly counter: DropCounter;
-  readonly #sonic: SonicBoom;
+  readonly #fd: number;
+  readonly #shared: SharedFd;
   readonly level: string | undefined;
   readonly pretty: boolean;
   readonly onError: ErrorReporter;
-  constructor(level: string | undefined, pretty: boolean, onError: ErrorReporter) {
+  constructor(fd: number, level: string | undefined, pretty: boolean, onError: ErrorReporter) {
+    this.#fd = fd;
     this.level = level;
     this.pretty = pretty;
     this.onError = onError;
-    this.counter = new DropCounter(onError, 'stdout');
-    this.#sonic = sharedStdout();
-    stdoutUsers.add(this);
+    this.counter = new DropCounter(onError, fdName(fd));
+    this.#shared = sharedFd(fd);
+    this.#shared.users.add(this);
   }
 
   get dropped(): number {
@@ -164,26 +239,33 @@ class StdoutOutput implements Output {
   }
 
   write(line: string): void {
-    writeLine(this.#sonic, line, this.onError, 'stdout');
+    this.#shared.batch.push(line);
   }
 
   async close(signal: AbortSignal): Promise<void> {
-    if (!stdoutUsers.has(this)) return;
-    await drained(this.#sonic, signal);
-    stdoutUsers.delete(this);
-    // stdout itself stays open; the process-wide writer goes with its last logger.
-    if (stdoutUsers.size === 0 && stdoutSonic === this.#sonic) {
-      if (stdoutFlusher) live.delete(stdoutFlusher);
+    const shared = this.#shared;
+    if (!shared.users.has(this)) return;
+    shared.batch.flush();
+    await drained(shared.sonic, signal);
+    shared.users.delete(this);
+    // The descriptor itself stays open (stdout is not ours); its writer goes with its last logger.
+    if (shared.users.size === 0 && sharedFds.get(this.#fd) === shared) {
+      sharedFds.delete(this.#fd);
+      live.delete(shared.flusher);
       releaseExitHook();
-      this.#sonic.removeAllListeners();
-      stdoutSonic = undefined;
-      stdoutFlusher = undefined;
+      shared.sonic.removeAllListeners();
     }
   }
 }
 
-export function stdoutOutput(level: string | undefined, pretty: boolean, onError: ErrorReporter): Output {
-  return new StdoutOutput(level, pretty, onError);
+/** Lines to a file descriptor this logger does not own (1: stdout, 2: stderr). */
+export function fdOutput(
+  fd: number,
+  level: string | undefined,
+  pretty: boolean,
+  onError: ErrorReporter,
+): Output {
+  return new FdOutput(fd, level, pretty, onError);
 }
 
 // ---------------------------------------------------------------- a rotating file
@@ -219,6 +301,10 @@ class FileOutput implements Output {
   #idle: (() => void) | undefined;
   #closing: Promise<void> | undefined;
   readonly #flusher = { flushSync: () => this.#flushSync() };
+  readonly #batch = new LineBatch(
+    (text) => writeText(this.#sonic, text, this.#options.onError, this.#options.filename),
+    () => this.#counter.drop(),
+  );
 
   constructor(options: FileOutputOptions) {
     this.#options = options;
@@ -256,7 +342,7 @@ class FileOutput implements Output {
     if (this.#size + bytes > this.#options.maxSizeBytes && this.#size > 0) this.#rotate();
     this.#size += bytes;
     if (this.#pending.length === 0) {
-      writeLine(this.#sonic, line, this.#options.onError, this.#options.filename);
+      this.#batch.push(line);
     } else if (this.#pendingBytes + bytes > MAX_BUFFERED_BYTES) {
       this.#counter.drop();
     } else {
@@ -266,6 +352,7 @@ class FileOutput implements Output {
   }
 
   #rotate(): void {
+    this.#batch.flush(); // the lines before the cut go to the file being closed
     this.#size = 0;
     this.#pending.push([]);
     if (this.#pending.length === 1) this.#endCurrent();
@@ -281,9 +368,9 @@ class FileOutput implements Output {
       this.#shiftFiles();
       const generation = this.#pending.shift() ?? [];
       this.#sonic = this.#open();
-      for (const line of generation) {
-        this.#pendingBytes -= line.length + 1;
-        writeLine(this.#sonic, line, this.#options.onError, this.#options.filename);
+      for (const line of generation) this.#pendingBytes -= line.length + 1;
+      if (generation.length > 0) {
+        writeText(this.#sonic, `${generation.join('\n')}\n`, this.#options.onError, this.#options.filename);
       }
       if (this.#pending.length > 0) this.#endCurrent();
       else this.#idle?.();
@@ -315,20 +402,18 @@ class FileOutput implements Output {
 
   /** At exit: what the writer holds, then the waiting lines, synchronously (rotation skipped). */
   #flushSync(): void {
-    try {
-      if (fdOf(this.#sonic) >= 0) this.#sonic.flushSync();
-    } catch {
-      // a writer that never opened: the lines below still get their chance
-    }
+    const text = this.#batch.take();
+    if (!exitFlush(this.#sonic, text) && text !== undefined) appendFileSync(this.#options.filename, text);
     if (this.#pending.length > 0) {
-      const text = this.#pending.flat().join('\n');
+      const waiting = this.#pending.flat().join('\n');
       this.#pending.length = 0;
-      if (text !== '') appendFileSync(this.#options.filename, `${text}\n`);
+      if (waiting !== '') appendFileSync(this.#options.filename, `${waiting}\n`);
     }
   }
 
   close(signal: AbortSignal): Promise<void> {
     this.#closing ??= (async () => {
+      this.#batch.flush();
       if (this.#pending.length > 0) {
         await new Promise<void>((resolve) => {
           this.#idle = resolve;
