@@ -58,7 +58,15 @@ export interface InfoLike {
   [kArgs]?: unknown[];
 }
 
+/** One entry while it is built: its head (time, level, message), its other fields, the merged event. */
 interface Parts {
+  time: string;
+  level: string;
+  message: string;
+  /** event.* when the entry merged fields into it (else the shared { dataset }). */
+  event: SafeObject | undefined;
+  fixed: FixedFields;
+  /** Every field after the head and service/event, in order. */
   doc: SafeObject;
   error: Error | undefined;
   extra: SafeObject | undefined;
@@ -75,7 +83,7 @@ interface Parts {
  */
 export function ecsLine(info: InfoLike, options: EcsFormatOptions): string {
   try {
-    return serialize(buildDocument(info, options), info, options);
+    return serialize(buildParts(info, options), info, options);
   } catch (error) {
     options.onFormatError?.(error);
     return fallbackLine(info, options, error);
@@ -89,22 +97,57 @@ export function ecsEntry(
 ): { line: string; doc: SafeObject | undefined } {
   let doc: SafeObject | undefined;
   try {
-    doc = buildDocument(info, options);
-    return { line: serialize(doc, info, options), doc };
+    const parts = buildParts(info, options);
+    doc = documentOf(parts);
+    return { line: serialize(parts, info, options), doc };
   } catch (error) {
     options.onFormatError?.(error);
     return { line: fallbackLine(info, options, error), doc };
   }
 }
 
-function serialize(doc: SafeObject, info: InfoLike, options: EcsFormatOptions): string {
-  const line = JSON.stringify(doc);
+/**
+ * The line, the head written as text around JSON.stringify of the other fields: the service and event
+ * part is the same for every entry of a logger and is serialized once (fixedFields).
+ */
+function serialize(parts: Parts, info: InfoLike, options: EcsFormatOptions): string {
+  const rest = JSON.stringify(parts.doc);
+  const line =
+    `{"@timestamp":"${parts.time}","log.level":${levelJson(parts.level)},"message":${JSON.stringify(parts.message)}` +
+    (parts.event === undefined
+      ? parts.fixed.tail
+      : `${parts.fixed.tailWithoutEvent},"event":${JSON.stringify(parts.event)}`) +
+    (rest.length === 2 ? '}' : `,${rest.slice(1)}`);
   if (line.length * 3 <= options.maxEntryBytes) return line;
   const bytes = Buffer.byteLength(line);
   return bytes <= options.maxEntryBytes ? line : truncate(info, line, bytes, options);
 }
 
+const LEVEL_JSON = new Map(
+  ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'].map((l) => [l, `"${l}"`]),
+);
+function levelJson(level: string): string {
+  return LEVEL_JSON.get(level) ?? JSON.stringify(level);
+}
+
+/** The whole ECS document of an entry (what the line holds), for the pretty format and tests. */
 export function buildDocument(info: InfoLike, options: EcsFormatOptions): SafeObject {
+  return documentOf(buildParts(info, options));
+}
+
+function documentOf(parts: Parts): SafeObject {
+  const doc = createSafeObject();
+  doc['@timestamp'] = parts.time;
+  doc['log.level'] = parts.level;
+  doc.message = parts.message;
+  doc['ecs.version'] = ECS_VERSION;
+  doc.service = parts.fixed.service;
+  doc.event = parts.event ?? parts.fixed.event;
+  for (const key of Object.keys(parts.doc)) setKey(doc, key, parts.doc[key]);
+  return doc;
+}
+
+function buildParts(info: InfoLike, options: EcsFormatOptions): Parts {
   startBudget(options.maxEntryBytes * BUDGET_FACTOR);
   try {
     return buildWithinBudget(info, options);
@@ -119,12 +162,15 @@ export function buildDocument(info: InfoLike, options: EcsFormatOptions): SafeOb
  */
 const BUDGET_FACTOR = 4;
 
-function buildWithinBudget(info: InfoLike, options: EcsFormatOptions): SafeObject {
+function buildWithinBudget(info: InfoLike, options: EcsFormatOptions): Parts {
   const level = typeof info.level === 'string' ? info.level : (safeString(info.level) ?? 'info');
   const doc = createSafeObject();
-  doc['@timestamp'] = isoTime(options.now());
-  doc['log.level'] = level;
   const parts: Parts = {
+    time: isoTime(options.now()),
+    level,
+    message: '',
+    event: undefined,
+    fixed: fixedFields(options.service),
     doc,
     error: undefined,
     extra: undefined,
@@ -135,18 +181,14 @@ function buildWithinBudget(info: InfoLike, options: EcsFormatOptions): SafeObjec
   };
   const message = info.message;
   if (typeof message === 'string') {
-    doc.message = clip(message, options.maxStringLength);
+    parts.message = clip(message, options.maxStringLength);
   } else if (isError(message)) {
     parts.error = message;
-    doc.message = clip(safeString(safeRead(() => message.message)) ?? '', options.maxStringLength);
+    parts.message = clip(safeString(safeRead(() => message.message)) ?? '', options.maxStringLength);
   } else {
     const safe = sanitize(message, options);
-    doc.message = typeof safe === 'string' ? safe : safe === undefined ? '' : JSON.stringify(safe);
+    parts.message = typeof safe === 'string' ? safe : safe === undefined ? '' : JSON.stringify(safe);
   }
-  doc['ecs.version'] = ECS_VERSION;
-  const fixed = fixedFields(options.service);
-  doc.service = fixed.service;
-  doc.event = fixed.event;
 
   for (const key of Object.keys(info)) {
     if (WINSTON_KEYS.has(key)) continue;
@@ -186,7 +228,7 @@ function buildWithinBudget(info: InfoLike, options: EcsFormatOptions): SafeObjec
   }
   if (parts.extraArgs !== undefined) extraOf(parts).args = parts.extraArgs;
   if (parts.extra !== undefined) doc.extra = parts.extra;
-  return doc;
+  return parts;
 }
 
 function addArgument(
@@ -277,7 +319,7 @@ function addField(
 function setField(parts: Parts, key: string, value: unknown): void {
   if (key === 'event' && isPlainRecord(value)) {
     // Merged with event.dataset (the caller's dataset, if any, wins: "unless configured otherwise").
-    parts.doc.event = Object.assign(createSafeObject(), parts.doc.event, value);
+    parts.event = Object.assign(createSafeObject(), parts.event ?? parts.fixed.event, value);
     return;
   }
   if (key === 'labels' && isPlainRecord(value)) {
@@ -327,18 +369,32 @@ function readMember(object: object, key: string): unknown {
  * service.* and event.dataset (ecs-logging: set to the service name), built once per ServiceInfo and
  * shared by every entry (frozen: JSON.stringify only reads them; a merge makes a new object).
  */
-function fixedFields(service: ServiceInfo): { service: SafeObject; event: SafeObject } {
+interface FixedFields {
+  service: SafeObject;
+  event: SafeObject;
+  /** `,"ecs.version":…,"service":{…},"event":{…}` */
+  tail: string;
+  /** The same without event (for an entry that merged fields into it). */
+  tailWithoutEvent: string;
+}
+
+function fixedFields(service: ServiceInfo): FixedFields {
   let fields = fixedCache.get(service);
   if (fields === undefined) {
+    const serviceFields = Object.freeze(serviceObject(service));
+    const event = Object.freeze({ dataset: service.name });
+    const tailWithoutEvent = `,"ecs.version":${JSON.stringify(ECS_VERSION)},"service":${JSON.stringify(serviceFields)}`;
     fields = {
-      service: Object.freeze(serviceObject(service)),
-      event: Object.freeze({ dataset: service.name }),
+      service: serviceFields,
+      event,
+      tail: `${tailWithoutEvent},"event":${JSON.stringify(event)}`,
+      tailWithoutEvent,
     };
     fixedCache.set(service, fields);
   }
   return fields;
 }
-const fixedCache = new WeakMap<ServiceInfo, { service: SafeObject; event: SafeObject }>();
+const fixedCache = new WeakMap<ServiceInfo, FixedFields>();
 
 function serviceObject(service: ServiceInfo): SafeObject {
   const out = createSafeObject();
