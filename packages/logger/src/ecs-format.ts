@@ -248,6 +248,7 @@ function addArgument(
     return;
   }
   const keys = Object.keys(arg);
+  const seen = [arg];
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i]!;
     if (skip !== undefined && skip.arg === arg && skip.keys.has(key)) continue;
@@ -255,7 +256,7 @@ function addArgument(
       parts.skipped += keys.length - i;
       return;
     }
-    addField(parts, key, readMember(arg, key), options, [arg]);
+    addField(parts, key, readMember(arg, key), options, seen);
   }
 }
 

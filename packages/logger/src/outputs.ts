@@ -121,6 +121,8 @@ class DropCounter {
  * measures its last buffer (Buffer.byteLength) on every write; one write per tick instead of per line
  * keeps a burst of lines linear. Bounded like the writer: past MAX_BUFFERED_BYTES lines are dropped.
  */
+const CHUNK_CHARS = 16 * 1024;
+
 class LineBatch {
   #lines: string[] = [];
   #bytes = 0;
@@ -140,7 +142,9 @@ class LineBatch {
     }
     this.#lines.push(line);
     this.#bytes += line.length + 1;
-    if (!this.#scheduled) {
+    // A chunk of sonic-boom's own write size goes at once: the lines die young (cheap for the GC).
+    if (this.#bytes >= CHUNK_CHARS) this.#sink(this.take()!);
+    else if (!this.#scheduled) {
       this.#scheduled = true;
       process.nextTick(this.#flush);
     }

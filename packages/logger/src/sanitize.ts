@@ -169,6 +169,9 @@ function walk(value: unknown, options: SanitizeOptions, depth: number, seen: obj
 }
 
 function walkObject(object: object, options: SanitizeOptions, depth: number, seen: object[]): unknown {
+  // Plain objects (most metadata) skip the instanceof checks below. A proxy's trap may throw: walk() catches.
+  const proto = Object.getPrototypeOf(object);
+  if (proto === Object.prototype || proto === null) return walkPlain(object, options, depth, seen);
   if (object instanceof Error) return sanitizeError(object, options, depth, seen);
   if (object instanceof Date) return Number.isNaN(object.getTime()) ? 'Invalid Date' : object.toISOString();
   if (Buffer.isBuffer(object) || object instanceof Uint8Array) {
@@ -227,7 +230,17 @@ function walkObject(object: object, options: SanitizeOptions, depth: number, see
   if (object instanceof WeakMap || object instanceof WeakSet || object instanceof Promise) {
     return `[${object.constructor.name}]`;
   }
-  const toJSON = safeRead(() => (object as { toJSON?: unknown }).toJSON);
+  return walkPlain(object, options, depth, seen);
+}
+
+/** An object's own enumerable keys (or what its toJSON returns), capped and within the entry budget. */
+function walkPlain(object: object, options: SanitizeOptions, depth: number, seen: object[]): unknown {
+  let toJSON: unknown;
+  try {
+    toJSON = (object as { toJSON?: unknown }).toJSON;
+  } catch {
+    toJSON = undefined;
+  }
   if (typeof toJSON === 'function') {
     let json: unknown;
     try {
