@@ -107,9 +107,30 @@ export function sanitizeError(
   const out = createSafeObject();
   seen.push(error);
   try {
-    out.type = safeString(safeRead(() => error.name ?? error.constructor?.name)) ?? 'Error';
-    out.message = budgetString(safeString(safeRead(() => error.message)) ?? '', options.maxStringLength);
-    const stack = safeRead(() => error.stack);
+    // Each read guarded on its own (a getter may throw); no closures: errors are logged on hot paths too.
+    let name: unknown;
+    try {
+      name = error.name ?? error.constructor?.name;
+    } catch {
+      name = undefined;
+    }
+    let message: unknown;
+    try {
+      message = error.message;
+    } catch {
+      message = undefined;
+    }
+    let stack: unknown;
+    try {
+      stack = error.stack;
+    } catch {
+      stack = undefined;
+    }
+    out.type = (typeof name === 'string' ? name : safeString(name)) ?? 'Error';
+    out.message = budgetString(
+      (typeof message === 'string' ? message : safeString(message)) ?? '',
+      options.maxStringLength,
+    );
     if (typeof stack === 'string') out.stack_trace = budgetString(stack, options.maxStringLength);
     const keys = safeKeys(error);
     let own = 0;
@@ -121,7 +142,12 @@ export function sanitizeError(
       }
       setKey(out, key, redacts(key, options) ? REDACTED : walkMember(error, key, options, depth + 1, seen));
     }
-    const cause = safeRead(() => error.cause);
+    let cause: unknown;
+    try {
+      cause = error.cause;
+    } catch (thrown) {
+      cause = `[Getter threw: ${safeString(safeRead(() => (thrown as Error).message)) ?? 'unknown error'}]`;
+    }
     if (cause !== undefined) {
       if (depth + 1 > options.maxDepth) out.cause = '[Depth]';
       else if (seen.includes(cause as object)) out.cause = '[Circular]';
