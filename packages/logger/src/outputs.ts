@@ -84,15 +84,28 @@ function drained(sonic: SonicBoom, signal: AbortSignal): Promise<void> {
   });
 }
 
+/**
+ * Reports an output failure: at most once a minute per error channel and output (a closed pipe fails
+ * every write; one line on stderr per log call would be a flood).
+ */
 function outputError(onError: ErrorReporter, target: string, error: unknown): void {
+  let targets = lastReported.get(onError);
+  if (targets === undefined) {
+    targets = new Map();
+    lastReported.set(onError, targets);
+  }
+  const now = Date.now();
+  const last = targets.get(target);
+  if (last !== undefined && now - last < REPORT_INTERVAL_MS) return;
+  targets.set(target, now);
   report(
     onError,
     new LoggerError('ORG_LOGGER_OUTPUT_FAILED', `writing log lines to ${target} failed`, { cause: error }),
-    {
-      source: 'logger.output',
-    },
+    { source: 'logger.output' },
   );
 }
+const REPORT_INTERVAL_MS = 60_000;
+const lastReported = new WeakMap<ErrorReporter, Map<string, number>>();
 
 /** Counts and reports (the first of) the lines a sonic-boom refused because its buffer was full. */
 class DropCounter {
