@@ -9,6 +9,7 @@ import {
 } from '@org/shared-lifecycle';
 import winston from 'winston';
 import {
+  CallInfo,
   type EcsFormatOptions,
   ecsEntry,
   ecsLine,
@@ -350,8 +351,6 @@ export function createLogger(options: LoggerOptions): Logger {
     try {
       if (!self.isLevelEnabled(levelName)) return self;
       logged++;
-      const info: InfoLike & Record<symbol, unknown> = { level: levelName, message };
-      info[LEVEL] = levelName;
       // Lowest precedence first: defaultMeta, context(), child() metadata from the outermost child in, the call's.
       const inherited = (self as ChildLogger)[kChildMeta];
       const fields = context === undefined ? undefined : contextFields(context);
@@ -363,8 +362,12 @@ export function createLogger(options: LoggerOptions): Logger {
         if (inherited !== undefined) for (const meta of inherited) all.push(meta);
         for (const arg of args) all.push(arg);
       }
-      if (all.length > 0) info[kArgs] = all;
-      if (skip !== undefined) info[kSkipKeys] = { arg: args[0], keys: skip };
+      const info = new CallInfo(
+        levelName,
+        message,
+        all.length > 0 ? all : undefined,
+        skip === undefined ? undefined : { arg: args[0], keys: skip },
+      );
       if (self.silent) return self;
       dispatch(info, levelName, LEVEL_VALUES[self.level] ?? -1);
     } catch (error) {

@@ -55,7 +55,33 @@ export interface InfoLike {
   level?: unknown;
   message?: unknown;
   [key: string]: unknown;
-  [kArgs]?: unknown[];
+  [kArgs]?: unknown[] | undefined;
+}
+
+/**
+ * The info a log method of createLogger makes: one shape for every call, and no own keys besides level
+ * and message (its metadata is in [kArgs]), so the format does not enumerate it.
+ */
+export class CallInfo implements InfoLike {
+  [key: string]: unknown;
+  [key: symbol]: unknown;
+  level: string;
+  message: unknown;
+  [LEVEL]: string;
+  [kArgs]: unknown[] | undefined;
+  [kSkipKeys]: { arg: unknown; keys: Set<string> } | undefined;
+  constructor(
+    level: string,
+    message: unknown,
+    args: unknown[] | undefined,
+    skip: { arg: unknown; keys: Set<string> } | undefined,
+  ) {
+    this.level = level;
+    this.message = message;
+    this[LEVEL] = level;
+    this[kArgs] = args;
+    this[kSkipKeys] = skip;
+  }
 }
 
 /** One entry while it is built: its head (time, level, message), its other fields, the merged event. */
@@ -190,9 +216,11 @@ function buildWithinBudget(info: InfoLike, options: EcsFormatOptions): Parts {
     parts.message = typeof safe === 'string' ? safe : safe === undefined ? '' : JSON.stringify(safe);
   }
 
-  for (const key of Object.keys(info)) {
-    if (WINSTON_KEYS.has(key)) continue;
-    addTopLevel(parts, key, info[key], options);
+  if (!(info instanceof CallInfo)) {
+    for (const key of Object.keys(info)) {
+      if (WINSTON_KEYS.has(key)) continue;
+      addTopLevel(parts, key, info[key], options);
+    }
   }
   const args = info[kArgs];
   const skip = (info as Record<symbol, unknown>)[kSkipKeys] as
