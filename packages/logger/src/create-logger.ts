@@ -16,7 +16,6 @@ import {
   type InfoLike,
   kArgs,
   kEcsLine,
-  kSkipKeys,
   LEVEL,
   type ServiceInfo,
   setEcsLine,
