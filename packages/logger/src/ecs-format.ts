@@ -137,7 +137,7 @@ export function ecsEntry(
  * part is the same for every entry of a logger and is serialized once (fixedFields).
  */
 function serialize(parts: Parts, info: InfoLike, options: EcsFormatOptions): string {
-  const rest = JSON.stringify(parts.doc);
+  const rest = isEmpty(parts.doc) ? '{}' : JSON.stringify(parts.doc);
   const line =
     `{"@timestamp":"${parts.time}","log.level":${levelJson(parts.level)},"message":${JSON.stringify(parts.message)}` +
     (parts.event === undefined
@@ -147,6 +147,11 @@ function serialize(parts: Parts, info: InfoLike, options: EcsFormatOptions): str
   if (line.length * 3 <= options.maxEntryBytes) return line;
   const bytes = Buffer.byteLength(line);
   return bytes <= options.maxEntryBytes ? line : truncate(info, line, bytes, options);
+}
+
+function isEmpty(object: SafeObject): boolean {
+  for (const _ in object) return false;
+  return true;
 }
 
 const LEVEL_JSON = new Map(
