@@ -158,6 +158,19 @@ console.log(
   `@org/shared-logger benchmarks — ${new Date().toISOString()} — node ${process.version}, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown'})`,
 );
 
+// 4 and 5 (the package's own outputs, hostile input) in a process of their own, first: BENCH_ONLY=es skips them.
+if (process.env.BENCH_ONLY !== 'es') {
+  execFileSync(
+    process.execPath,
+    [...process.execArgv, fileURLToPath(new URL('./local.ts', import.meta.url))],
+    {
+      stdio: 'inherit',
+      timeout: 600_000,
+    },
+  );
+}
+if (process.env.BENCH_ONLY === 'local') process.exit(0);
+
 // 1
 const hot = await hotPath([
   () => ours(url, 'large'),

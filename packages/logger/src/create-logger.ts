@@ -8,13 +8,14 @@ import {
   stderrReporter,
 } from '@org/shared-lifecycle';
 import winston from 'winston';
-import type TransportStream from 'winston-transport';
 import {
+  CallInfo,
   type EcsFormatOptions,
+  ecsEntry,
   ecsLine,
   type InfoLike,
   kArgs,
-  kSkipKeys,
+  kEcsLine,
   LEVEL,
   type ServiceInfo,
   setEcsLine,
@@ -25,8 +26,10 @@ import {
   type ElasticsearchTransportOptions,
   type ElasticsearchTransportStats,
 } from './es-transport.js';
-import { LEVELS, resolveLevel } from './level.js';
-import { DEFAULT_REDACT_KEYS } from './sanitize.js';
+import { LEVEL_VALUES, LEVELS, type LogFormat, resolveFormat, resolveLevel } from './level.js';
+import { fdOutput, fileOutput, type Output, streamOutput } from './outputs.js';
+import { prettyLine } from './pretty-format.js';
+import { DEFAULT_REDACT_KEYS, type SafeObject, safeRead, safeString } from './sanitize.js';
 
 export interface FileOptions {
   filename: string;
@@ -49,12 +52,28 @@ export interface LoggerOptions {
   maxEntryBytes?: number;
   /** The error channel for transport failures, drops and format errors. Default: one line on stderr. */
   onError?: ErrorReporter;
-  /** JSON lines on stdout (true, default), on a given stream, or not at all (false). */
-  console?: boolean | { stream?: NodeJS.WritableStream; level?: string };
+  /**
+   * Lines on stdout (true, default), on another file descriptor (`fd`, e.g. 2 for stderr), on a given
+   * stream, or not at all (false).
+   */
+  console?: boolean | { stream?: NodeJS.WritableStream; fd?: number; level?: string };
+  /**
+   * The console's format: 'json' (ECS JSON lines) or 'pretty' (one readable line per entry, coloured
+   * on a TTY unless NO_COLOR is set). Default: LOG_FORMAT, else 'json'. Files and Elasticsearch
+   * always get ECS JSON.
+   */
+  format?: LogFormat;
   /** A size- and count-limited file transport; never added unless configured. */
   file?: FileOptions;
   /** Fields added to every entry. */
   defaultMeta?: Record<string, unknown>;
+  /**
+   * Called on every log call for fields to add to its entry, such as the current request's trace and
+   * request ids from an AsyncLocalStorage (`contextLogFields` of `@org/shared-middleware`). Return
+   * undefined for none. Precedence, lowest first: defaultMeta, context, child() metadata, the call's.
+   * It must be cheap; if it throws, the entry is written with a placeholder in `extra.args`.
+   */
+  context?: () => object | undefined;
   /** Environment for LOG_LEVEL and NODE_ENV. Default process.env. */
   env?: Record<string, string | undefined>;
   /** Default deadline of shutdown(). Default 5000 ms. */
@@ -71,6 +90,8 @@ export interface LoggerStats {
   formatErrors: number;
   /** Entries logged after shutdown() started (not written anywhere). */
   droppedAfterShutdown: number;
+  /** Lines the console or file output refused because 64 MiB were already waiting to be written. */
+  outputDropped: number;
   closed: boolean;
   /** The Elasticsearch transport's stats, undefined when there is none. */
   elasticsearch: ElasticsearchTransportStats | undefined;
@@ -113,10 +134,17 @@ export function createLogger(options: LoggerOptions): Logger {
       details: { option: 'redact' },
     });
   }
+  const context = options.context;
+  if (context !== undefined && typeof context !== 'function') {
+    throw new LoggerError('ORG_LOGGER_INVALID_OPTION', 'context must be a function returning fields', {
+      details: { option: 'context' },
+    });
+  }
   const serviceInfo: ServiceInfo = { name: service.name, environment };
   if (service.version !== undefined) serviceInfo.version = service.version;
 
   let formatErrors = 0;
+  let colour = false;
   const formatOptions: EcsFormatOptions = {
     service: serviceInfo,
     redact: new Set(redact.map((key) => key.toLowerCase())),
@@ -136,38 +164,52 @@ export function createLogger(options: LoggerOptions): Logger {
       );
     },
   };
+  // For infos that reach winston's pipeline without going through dispatch (none of ours do).
   const ecs = winston.format((info) => {
-    setEcsLine(info as Record<string | symbol, unknown>, ecsLine(info as InfoLike, formatOptions));
+    const record = info as Record<string | symbol, unknown>;
+    if (record[kEcsLine] !== true) setEcsLine(record, ecsLine(info as InfoLike, formatOptions));
     return info;
   });
 
-  const transports: TransportStream[] = [];
+  // The package's own outputs: written directly, each entry formatted once (see outputs.ts).
+  const format = resolveFormat(options.format, env);
+  const outputs: Output[] = [];
   const consoleOption = options.console ?? true;
   if (consoleOption !== false) {
-    const consoleLevel = typeof consoleOption === 'object' ? consoleOption.level : undefined;
+    const consoleLevel = outputLevel(
+      'console.level',
+      typeof consoleOption === 'object' ? consoleOption.level : undefined,
+    );
     const stream = typeof consoleOption === 'object' ? consoleOption.stream : undefined;
-    transports.push(
+    const fd =
+      typeof consoleOption === 'object' && consoleOption.fd !== undefined
+        ? optionNumber('console.fd', consoleOption.fd, 0)
+        : 1;
+    const pretty = format === 'pretty';
+    const tty = stream ?? (fd === 1 ? process.stdout : fd === 2 ? process.stderr : {});
+    colour = pretty && (tty as { isTTY?: boolean }).isTTY === true && env.NO_COLOR === undefined;
+    outputs.push(
       stream
-        ? new winston.transports.Stream({ stream, ...(consoleLevel ? { level: consoleLevel } : {}) })
-        : new winston.transports.Console(consoleLevel ? { level: consoleLevel } : {}),
+        ? streamOutput(consoleLevel, pretty, stream, onError)
+        : fdOutput(fd, consoleLevel, pretty, onError),
     );
   }
-  let fileTransport: TransportStream | undefined;
   if (options.file !== undefined) {
     const file = options.file;
-    if (typeof file.filename !== 'string' || file.filename === '') {
+    if (file === null || typeof file.filename !== 'string' || file.filename === '') {
       throw new LoggerError('ORG_LOGGER_INVALID_OPTION', 'file.filename must be a non-empty string', {
         details: { option: 'file.filename' },
       });
     }
-    fileTransport = new winston.transports.File({
-      filename: file.filename,
-      maxsize: optionNumber('file.maxSizeBytes', file.maxSizeBytes ?? 10 * 1024 * 1024, 1024),
-      maxFiles: optionNumber('file.maxFiles', file.maxFiles ?? 5, 1),
-      tailable: true,
-      ...(file.level ? { level: file.level } : {}),
-    });
-    transports.push(fileTransport);
+    outputs.push(
+      fileOutput({
+        filename: file.filename,
+        maxSizeBytes: optionNumber('file.maxSizeBytes', file.maxSizeBytes ?? 10 * 1024 * 1024, 1024),
+        maxFiles: optionNumber('file.maxFiles', file.maxFiles ?? 5, 1),
+        level: outputLevel('file.level', file.level),
+        onError,
+      }),
+    );
   }
   let es: ElasticsearchTransport | undefined;
   if (options.elasticsearch !== undefined) {
@@ -178,22 +220,107 @@ export function createLogger(options: LoggerOptions): Logger {
       dataStream: { dataset: service.name, ...options.elasticsearch.dataStream },
       maxEntryBytes: Math.max(options.elasticsearch.maxEntryBytes ?? 0, maxEntryBytes),
     });
-    transports.push(es);
   }
+  const anyPretty = outputs.some((output) => output.pretty);
 
+  // winston's pipeline carries only transports added with add(): the entries reach them formatted.
   const logger = winston.createLogger({
     level,
     levels: winston.config.npm.levels,
     format: ecs(),
-    transports,
+    transports: [],
     exitOnError: false,
   }) as Logger;
+  const streamWrite = logger.write.bind(logger) as (info: object) => boolean;
+  const readableState = (logger as unknown as { _readableState: { pipesCount?: number; pipes?: unknown } })
+    ._readableState;
+  const hasTransports = () =>
+    (readableState.pipesCount ??
+      (Array.isArray(readableState.pipes) ? readableState.pipes.length : readableState.pipes ? 1 : 0)) > 0;
 
   // winston re-emits transport errors on the logger: with this listener an unhandled 'error' is impossible.
   const listeners = new ListenerGroup();
   listeners.on(logger, 'error', (error: unknown) =>
     report(onError, error, { source: 'logger', code: 'transport-error' }),
   );
+  if (es !== undefined) {
+    listeners.on(es, 'error', (error: unknown) =>
+      report(onError, error, { source: 'logger.elasticsearch', code: 'transport-error' }),
+    );
+  }
+
+  /** Writes one info to every output, the Elasticsearch transport and winston's transports whose level takes it. */
+  function dispatch(info: InfoLike & Record<symbol, unknown>, levelName: string, threshold: number): void {
+    const value = LEVEL_VALUES[levelName];
+    if (value === undefined) return;
+    let line: string | undefined;
+    let doc: SafeObject | undefined;
+    if (anyPretty) {
+      const entry = ecsEntry(info, formatOptions);
+      line = entry.line;
+      doc = entry.doc;
+    }
+    for (let i = 0; i < outputs.length; i++) {
+      const output = outputs[i]!;
+      const limit = output.level === undefined ? threshold : LEVEL_VALUES[output.level]!;
+      if (limit < value) continue;
+      if (output.pretty) output.write(doc === undefined ? line! : prettyLine(doc, colour));
+      else {
+        if (line === undefined) line = ecsLine(info, formatOptions);
+        output.write(line);
+      }
+    }
+    if (es !== undefined) {
+      const limit = es.level === undefined ? threshold : (LEVEL_VALUES[es.level] ?? threshold);
+      if (limit >= value) {
+        if (line === undefined) line = ecsLine(info, formatOptions);
+        setEcsLine(info, line);
+        es.log(info, noop);
+      }
+    }
+    if (hasTransports()) {
+      setEcsLine(info, line ?? ecsLine(info, formatOptions));
+      streamWrite(info);
+    }
+  }
+
+  // isLevelEnabled: true when an output, the Elasticsearch transport or a winston transport takes the level.
+  const winstonIsLevelEnabled = logger.isLevelEnabled.bind(logger);
+  logger.isLevelEnabled = function isLevelEnabled(this: winston.Logger, levelName: string): boolean {
+    const value = LEVEL_VALUES[levelName];
+    const threshold = LEVEL_VALUES[this.level];
+    if (value === undefined || threshold === undefined) return false;
+    for (let i = 0; i < outputs.length; i++) {
+      const own = outputs[i]!.level;
+      if ((own === undefined ? threshold : LEVEL_VALUES[own]!) >= value) return true;
+    }
+    if (
+      es !== undefined &&
+      (es.level === undefined ? threshold : (LEVEL_VALUES[es.level] ?? threshold)) >= value
+    )
+      return true;
+    if (hasTransports()) return winstonIsLevelEnabled.call(this, levelName);
+    return outputs.length === 0 && es === undefined && threshold >= value;
+  };
+
+  // write(info), winston's low-level API (profile(), a child's write): formatted and dispatched the same way.
+  (logger as { write: unknown }).write = function write(info: unknown): boolean {
+    try {
+      const record = info as InfoLike & Record<symbol, unknown>;
+      const levelName = typeof record.level === 'string' ? record.level : 'info';
+      if (closed || logger.silent) return true;
+      record[LEVEL] ??= levelName;
+      dispatch(record, levelName, LEVEL_VALUES[logger.level] ?? -1);
+    } catch (error) {
+      formatErrors++;
+      report(
+        onError,
+        new LoggerError('ORG_LOGGER_FORMAT_FAILED', 'writing a log entry failed', { cause: error }),
+        { source: 'logger' },
+      );
+    }
+    return true;
+  };
 
   let logged = 0;
   let droppedAfterShutdown = 0;
@@ -223,12 +350,25 @@ export function createLogger(options: LoggerOptions): Logger {
     try {
       if (!self.isLevelEnabled(levelName)) return self;
       logged++;
-      const info: InfoLike & Record<symbol, unknown> = { level: levelName, message };
-      info[LEVEL] = levelName;
-      if (defaultMeta !== undefined) args.unshift(defaultMeta);
-      if (args.length > 0) info[kArgs] = args;
-      if (skip !== undefined) info[kSkipKeys] = { arg: args[defaultMeta === undefined ? 0 : 1], keys: skip };
-      self.write(info);
+      // Lowest precedence first: defaultMeta, context(), child() metadata from the outermost child in, the call's.
+      const inherited = (self as ChildLogger)[kChildMeta];
+      const fields = context === undefined ? undefined : contextFields(context);
+      let all = args;
+      if (defaultMeta !== undefined || fields !== undefined || inherited !== undefined) {
+        all = [];
+        if (defaultMeta !== undefined) all.push(defaultMeta);
+        if (fields !== undefined) all.push(fields);
+        if (inherited !== undefined) for (const meta of inherited) all.push(meta);
+        for (const arg of args) all.push(arg);
+      }
+      const info = new CallInfo(
+        levelName,
+        message,
+        all.length > 0 ? all : undefined,
+        skip === undefined ? undefined : { arg: args[0], keys: skip },
+      );
+      if (self.silent) return self;
+      dispatch(info, levelName, LEVEL_VALUES[self.level] ?? -1);
     } catch (error) {
       formatErrors++;
       report(
@@ -241,6 +381,35 @@ export function createLogger(options: LoggerOptions): Logger {
     }
     return self;
   }
+
+  // child(meta): the metadata is kept as it is and formatted with each entry like a call's metadata (winston's
+  // own child copies it into every info with Object.assign, which throws for a hostile object).
+  (logger as { child: unknown }).child = function child(this: ChildLogger, meta: unknown) {
+    const metas = [...(this[kChildMeta] ?? []), meta];
+    return Object.create(this, {
+      [kChildMeta]: { value: metas },
+      // A direct write(info) on a child (winston's API) still carries the child's metadata.
+      write: {
+        value: (info: object) => {
+          try {
+            const merged: InfoLike & Record<symbol, unknown> = { ...(info as InfoLike) };
+            const own = (info as Record<symbol, unknown>)[LEVEL];
+            if (own !== undefined) merged[LEVEL] = own;
+            merged[kArgs] = [...metas, ...(((info as InfoLike)[kArgs] as unknown[] | undefined) ?? [])];
+            return logger.write(merged);
+          } catch (error) {
+            formatErrors++;
+            report(
+              onError,
+              new LoggerError('ORG_LOGGER_FORMAT_FAILED', 'writing a log entry failed', { cause: error }),
+              { source: 'logger' },
+            );
+            return true;
+          }
+        },
+      },
+    });
+  };
 
   const methods = logger as unknown as Record<string, unknown>;
   for (const name of LEVELS) {
@@ -269,7 +438,7 @@ export function createLogger(options: LoggerOptions): Logger {
     async (ctx) => {
       closed = true;
       await es?.close(ctx);
-      await endTransports(logger, fileTransport);
+      await Promise.all(outputs.map((output) => output.close(ctx.signal)));
       logger.close();
       listeners.removeAll();
       // After close, later errors of the (now unpiped) transports have nowhere to go but the channel.
@@ -285,6 +454,7 @@ export function createLogger(options: LoggerOptions): Logger {
     logged,
     formatErrors,
     droppedAfterShutdown,
+    outputDropped: outputs.reduce((sum, output) => sum + output.dropped, 0),
     closed,
     elasticsearch: es?.stats(),
   });
@@ -299,13 +469,18 @@ export function createLogger(options: LoggerOptions): Logger {
   return logger;
 }
 
+/** Where a child logger keeps its child() metadata (outermost first). */
+const kChildMeta: unique symbol = Symbol('@org/shared-logger.childMeta');
+type ChildLogger = winston.Logger & { [kChildMeta]?: unknown[] };
+
 const MESSAGE_KEYS = new Set(['message']);
 const INFO_KEYS = new Set(['message', 'level']);
 
+/** An object carrying its own message (`info({ message, … })`); false for Errors and unreadable objects. */
 function isMessageObject(value: unknown): value is object {
-  if (value === null || typeof value !== 'object' || value instanceof Error) return false;
+  if (value === null || typeof value !== 'object') return false;
   try {
-    return 'message' in value;
+    return !(value instanceof Error) && 'message' in value;
   } catch {
     return false;
   }
@@ -315,7 +490,16 @@ function readMessage(value: object): unknown {
   try {
     return (value as { message?: unknown }).message;
   } catch (error) {
-    return `[message getter threw: ${error instanceof Error ? error.message : 'unknown'}]`;
+    return `[message getter threw: ${safeString(safeRead(() => (error as Error).message)) ?? 'unknown'}]`;
+  }
+}
+
+function contextFields(context: () => object | undefined): unknown {
+  try {
+    const fields = context();
+    return fields === null ? undefined : fields;
+  } catch (error) {
+    return `[context() threw: ${safeString(safeRead(() => (error as Error).message)) ?? 'unknown'}]`;
   }
 }
 
@@ -328,23 +512,19 @@ function readLevel(value: object): string {
   }
 }
 
-/**
- * Closes the file transport (if any): waits for its file to be open, unpipes it (winston-transport then
- * calls its close(), which ends the stream and emits 'closed'), then waits for the descriptor to close.
- */
-async function endTransports(logger: winston.Logger, file: TransportStream | undefined): Promise<void> {
-  if (file === undefined) return;
-  const internals = file as unknown as {
-    _opening?: boolean;
-    _dest?: NodeJS.WritableStream & { closed?: boolean };
-  };
-  if (internals._opening) await new Promise<void>((resolve) => file.once('open', () => resolve()));
-  const closed = new Promise<void>((resolve) => file.once('closed', () => resolve()));
-  logger.unpipe(file);
-  await closed;
-  const dest = internals._dest;
-  if (dest && dest.closed === false)
-    await new Promise<void>((resolve) => dest.once('close', () => resolve()));
+function noop(): void {}
+
+/** An output's own level (validated), or undefined for the logger's. */
+function outputLevel(option: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return resolveLevel(value, {}, false);
+  } catch (error) {
+    throw new LoggerError('ORG_LOGGER_INVALID_LEVEL', `${option}: ${(error as Error).message}`, {
+      cause: error,
+      details: { option, level: value },
+    });
+  }
 }
 
 function optionNumber(name: string, value: unknown, min: number): number {

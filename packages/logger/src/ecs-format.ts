@@ -1,13 +1,19 @@
 import {
   clip,
   createSafeObject,
+  endBudget,
+  isError,
   REDACTED,
   redacts,
   type SafeObject,
   type SanitizeOptions,
+  safeRead,
+  safeString,
   sanitize,
   sanitizeError,
   setKey,
+  spend,
+  startBudget,
   TRUNCATED_MARKER,
 } from './sanitize.js';
 
@@ -49,15 +55,52 @@ export interface InfoLike {
   level?: unknown;
   message?: unknown;
   [key: string]: unknown;
-  [kArgs]?: unknown[];
+  [kArgs]?: unknown[] | undefined;
 }
 
+/**
+ * The info a log method of createLogger makes: one shape for every call, and no own keys besides level
+ * and message (its metadata is in [kArgs]), so the format does not enumerate it.
+ */
+export class CallInfo implements InfoLike {
+  [key: string]: unknown;
+  [key: symbol]: unknown;
+  level: string;
+  message: unknown;
+  [LEVEL]: string;
+  [kArgs]: unknown[] | undefined;
+  [kSkipKeys]: { arg: unknown; keys: Set<string> } | undefined;
+  constructor(
+    level: string,
+    message: unknown,
+    args: unknown[] | undefined,
+    skip: { arg: unknown; keys: Set<string> } | undefined,
+  ) {
+    this.level = level;
+    this.message = message;
+    this[LEVEL] = level;
+    this[kArgs] = args;
+    this[kSkipKeys] = skip;
+  }
+}
+
+/** One entry while it is built: its head (time, level, message), its other fields, the merged event. */
 interface Parts {
+  time: string;
+  level: string;
+  message: string;
+  /** event.* when the entry merged fields into it (else the shared { dataset }). */
+  event: SafeObject | undefined;
+  fixed: FixedFields;
+  /** Every field after the head and service/event, in order. */
   doc: SafeObject;
   error: Error | undefined;
   extra: SafeObject | undefined;
   extraArgs: unknown[] | undefined;
   traceId: string | undefined;
+  /** Top-level fields taken so far (capped at maxMembers), and the keys left out past the cap. */
+  fields: number;
+  skipped: number;
 }
 
 /**
@@ -66,38 +109,123 @@ interface Parts {
  */
 export function ecsLine(info: InfoLike, options: EcsFormatOptions): string {
   try {
-    const line = JSON.stringify(buildDocument(info, options));
-    if (line.length * 3 <= options.maxEntryBytes) return line;
-    const bytes = Buffer.byteLength(line);
-    return bytes <= options.maxEntryBytes ? line : truncate(info, line, bytes, options);
+    return serialize(buildParts(info, options), info, options);
   } catch (error) {
     options.onFormatError?.(error);
     return fallbackLine(info, options, error);
   }
 }
 
+/** The ECS line and the document it was made from (undefined when formatting failed). Never throws. */
+export function ecsEntry(
+  info: InfoLike,
+  options: EcsFormatOptions,
+): { line: string; doc: SafeObject | undefined } {
+  let doc: SafeObject | undefined;
+  try {
+    const parts = buildParts(info, options);
+    doc = documentOf(parts);
+    return { line: serialize(parts, info, options), doc };
+  } catch (error) {
+    options.onFormatError?.(error);
+    return { line: fallbackLine(info, options, error), doc };
+  }
+}
+
+/**
+ * The line, the head written as text around JSON.stringify of the other fields: the service and event
+ * part is the same for every entry of a logger and is serialized once (fixedFields).
+ */
+function serialize(parts: Parts, info: InfoLike, options: EcsFormatOptions): string {
+  const rest = isEmpty(parts.doc) ? '{}' : JSON.stringify(parts.doc);
+  const line =
+    `{"@timestamp":"${parts.time}","log.level":${levelJson(parts.level)},"message":${JSON.stringify(parts.message)}` +
+    (parts.event === undefined
+      ? parts.fixed.tail
+      : `${parts.fixed.tailWithoutEvent},"event":${JSON.stringify(parts.event)}`) +
+    (rest.length === 2 ? '}' : `,${rest.slice(1)}`);
+  if (line.length * 3 <= options.maxEntryBytes) return line;
+  const bytes = Buffer.byteLength(line);
+  return bytes <= options.maxEntryBytes ? line : truncate(info, line, bytes, options);
+}
+
+function isEmpty(object: SafeObject): boolean {
+  for (const _ in object) return false;
+  return true;
+}
+
+const LEVEL_JSON = new Map(
+  ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'].map((l) => [l, `"${l}"`]),
+);
+function levelJson(level: string): string {
+  return LEVEL_JSON.get(level) ?? JSON.stringify(level);
+}
+
+/** The whole ECS document of an entry (what the line holds), for the pretty format and tests. */
 export function buildDocument(info: InfoLike, options: EcsFormatOptions): SafeObject {
-  const level = typeof info.level === 'string' ? info.level : String(info.level);
+  return documentOf(buildParts(info, options));
+}
+
+function documentOf(parts: Parts): SafeObject {
   const doc = createSafeObject();
-  doc['@timestamp'] = isoTime(options.now());
-  doc['log.level'] = level;
-  const parts: Parts = { doc, error: undefined, extra: undefined, extraArgs: undefined, traceId: undefined };
+  doc['@timestamp'] = parts.time;
+  doc['log.level'] = parts.level;
+  doc.message = parts.message;
+  doc['ecs.version'] = ECS_VERSION;
+  doc.service = parts.fixed.service;
+  doc.event = parts.event ?? parts.fixed.event;
+  for (const key of Object.keys(parts.doc)) setKey(doc, key, parts.doc[key]);
+  return doc;
+}
+
+function buildParts(info: InfoLike, options: EcsFormatOptions): Parts {
+  startBudget(options.maxEntryBytes * BUDGET_FACTOR);
+  try {
+    return buildWithinBudget(info, options);
+  } finally {
+    endBudget();
+  }
+}
+
+/**
+ * The entry budget, in characters of output, as a multiple of maxEntryBytes: an entry whose values add
+ * up to more than this is cut while it is built (then truncated to the byte cap as any oversized entry).
+ */
+const BUDGET_FACTOR = 4;
+
+function buildWithinBudget(info: InfoLike, options: EcsFormatOptions): Parts {
+  const level = typeof info.level === 'string' ? info.level : (safeString(info.level) ?? 'info');
+  const doc = createSafeObject();
+  const parts: Parts = {
+    time: isoTime(options.now()),
+    level,
+    message: '',
+    event: undefined,
+    fixed: fixedFields(options.service),
+    doc,
+    error: undefined,
+    extra: undefined,
+    extraArgs: undefined,
+    traceId: undefined,
+    fields: 0,
+    skipped: 0,
+  };
   const message = info.message;
   if (typeof message === 'string') {
-    doc.message = clip(message, options.maxStringLength);
-  } else if (message instanceof Error) {
+    parts.message = clip(message, options.maxStringLength);
+  } else if (isError(message)) {
     parts.error = message;
-    doc.message = clip(String(message.message), options.maxStringLength);
+    parts.message = clip(safeString(safeRead(() => message.message)) ?? '', options.maxStringLength);
   } else {
     const safe = sanitize(message, options);
-    doc.message = typeof safe === 'string' ? safe : safe === undefined ? '' : JSON.stringify(safe);
+    parts.message = typeof safe === 'string' ? safe : safe === undefined ? '' : JSON.stringify(safe);
   }
-  doc.service = serviceObject(options.service);
-  doc['ecs.version'] = ECS_VERSION;
 
-  for (const key of Object.keys(info)) {
-    if (WINSTON_KEYS.has(key)) continue;
-    addField(parts, key, info[key], options);
+  if (!(info instanceof CallInfo)) {
+    for (const key of Object.keys(info)) {
+      if (WINSTON_KEYS.has(key)) continue;
+      addTopLevel(parts, key, info[key], options);
+    }
   }
   const args = info[kArgs];
   const skip = (info as Record<symbol, unknown>)[kSkipKeys] as
@@ -105,20 +233,27 @@ export function buildDocument(info: InfoLike, options: EcsFormatOptions): SafeOb
     | undefined;
   if (args !== undefined) {
     for (const arg of args) {
-      if (arg instanceof Error) {
-        if (parts.error === undefined) parts.error = arg;
-        else pushExtraArg(parts, sanitizeError(arg, options));
-      } else if (arg !== null && typeof arg === 'object' && !Array.isArray(arg) && !Buffer.isBuffer(arg)) {
-        for (const key of Object.keys(arg)) {
-          if (skip !== undefined && skip.arg === arg && skip.keys.has(key)) continue;
-          addField(parts, key, readMember(arg, key), options, [arg]);
-        }
-      } else if (arg !== undefined) {
-        pushExtraArg(parts, sanitize(arg, options));
+      try {
+        addArgument(parts, arg, skip, options);
+      } catch (error) {
+        // A proxy whose traps throw, a revoked proxy: the entry is still written, with a placeholder.
+        pushExtraArg(parts, unreadable(error));
       }
     }
   }
-  if (parts.error !== undefined) doc.error = sanitizeError(parts.error, options);
+  if (parts.skipped > 0) extraOf(parts)['…'] = `${parts.skipped} more keys`;
+  if (parts.error !== undefined) {
+    const error = parts.error;
+    // The entry's error has a budget of its own: metadata that spent the entry's does not erase it.
+    startBudget(options.maxEntryBytes);
+    try {
+      doc.error = sanitizeError(error, options);
+    } catch (cause) {
+      doc.error = unreadable(cause);
+    } finally {
+      endBudget();
+    }
+  }
   if (parts.traceId !== undefined) {
     const trace = createSafeObject();
     trace.id = parts.traceId;
@@ -126,7 +261,52 @@ export function buildDocument(info: InfoLike, options: EcsFormatOptions): SafeOb
   }
   if (parts.extraArgs !== undefined) extraOf(parts).args = parts.extraArgs;
   if (parts.extra !== undefined) doc.extra = parts.extra;
-  return doc;
+  return parts;
+}
+
+function addArgument(
+  parts: Parts,
+  arg: unknown,
+  skip: { arg: unknown; keys: Set<string> } | undefined,
+  options: EcsFormatOptions,
+): void {
+  if (arg === undefined) return;
+  if (isError(arg)) {
+    if (parts.error === undefined) parts.error = arg;
+    else pushExtraArg(parts, sanitizeError(arg, options));
+    return;
+  }
+  if (arg === null || typeof arg !== 'object' || Array.isArray(arg) || Buffer.isBuffer(arg)) {
+    pushExtraArg(parts, sanitize(arg, options));
+    return;
+  }
+  const keys = Object.keys(arg);
+  const seen = [arg];
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    if (skip !== undefined && skip.arg === arg && skip.keys.has(key)) continue;
+    if (!CORE_KEYS.has(key) && (parts.fields >= options.maxMembers || !spend(key.length + 3))) {
+      parts.skipped += keys.length - i;
+      return;
+    }
+    addField(parts, key, readMember(arg, key), options, seen);
+  }
+}
+
+/** A key of the info object itself (winston child metadata, a log(info) object): capped like arguments. */
+function addTopLevel(parts: Parts, key: string, value: unknown, options: EcsFormatOptions): void {
+  if (!CORE_KEYS.has(key) && (parts.fields >= options.maxMembers || !spend(key.length + 3))) {
+    parts.skipped++;
+    return;
+  }
+  addField(parts, key, value, options);
+}
+
+/** Keys that feed the ECS core (error.*, trace.id): taken whatever the caps, ahead of ordinary fields. */
+const CORE_KEYS = new Set(['error', 'err', 'traceId', 'trace_id', 'trace.id', 'trace']);
+
+function unreadable(error: unknown): string {
+  return `[Unserializable: ${safeString(safeRead(() => (error as Error).message)) ?? 'unknown error'}]`;
 }
 
 let lastMs = Number.NaN;
@@ -148,11 +328,12 @@ function addField(
   options: EcsFormatOptions,
   seen: object[] = [],
 ): void {
+  parts.fields++;
   if (redacts(key, options)) {
     setField(parts, key, REDACTED);
     return;
   }
-  if ((key === 'error' || key === 'err') && value instanceof Error && parts.error === undefined) {
+  if ((key === 'error' || key === 'err') && parts.error === undefined && isError(value)) {
     parts.error = value;
     return;
   }
@@ -170,8 +351,35 @@ function addField(
 }
 
 function setField(parts: Parts, key: string, value: unknown): void {
-  setKey(RESERVED.has(key) ? extraOf(parts) : parts.doc, key, value);
+  if (key === 'event' && isPlainRecord(value)) {
+    // Merged with event.dataset (the caller's dataset, if any, wins: "unless configured otherwise").
+    parts.event = Object.assign(createSafeObject(), parts.event ?? parts.fixed.event, value);
+    return;
+  }
+  if (key === 'labels' && isPlainRecord(value)) {
+    setKey(parts.doc, key, labelsOf(value));
+    return;
+  }
+  const owned =
+    RESERVED.has(key) ||
+    ((key === 'log' || key === 'ecs') && isPlainRecord(value) && Object.hasOwn(value, DOTTED_TWIN[key]));
+  setKey(owned ? extraOf(parts) : parts.doc, key, value);
 }
+
+/** log.level and ecs.version are dotted top-level keys: a nested twin (log: { level }) would be a second value. */
+const DOTTED_TWIN = { log: 'level', ecs: 'version' } as const;
+
+function isPlainRecord(value: unknown): value is SafeObject {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** ecs-logging: label keys have '.', '*' and '\\' replaced by '_'. */
+function labelsOf(labels: SafeObject): SafeObject {
+  const out = createSafeObject();
+  for (const key of Object.keys(labels)) setKey(out, key.replace(LABEL_KEY_CHARS, '_'), labels[key]);
+  return out;
+}
+const LABEL_KEY_CHARS = /[.*\\]/g;
 
 function pushExtraArg(parts: Parts, value: unknown): void {
   if (parts.extraArgs === undefined) parts.extraArgs = [];
@@ -187,9 +395,40 @@ function readMember(object: object, key: string): unknown {
   try {
     return (object as Record<string, unknown>)[key];
   } catch (error) {
-    return `[Getter threw: ${error instanceof Error ? error.message : 'unknown error'}]`;
+    return `[Getter threw: ${safeString(safeRead(() => (error as Error).message)) ?? 'unknown error'}]`;
   }
 }
+
+/**
+ * service.* and event.dataset (ecs-logging: set to the service name), built once per ServiceInfo and
+ * shared by every entry (frozen: JSON.stringify only reads them; a merge makes a new object).
+ */
+interface FixedFields {
+  service: SafeObject;
+  event: SafeObject;
+  /** `,"ecs.version":…,"service":{…},"event":{…}` */
+  tail: string;
+  /** The same without event (for an entry that merged fields into it). */
+  tailWithoutEvent: string;
+}
+
+function fixedFields(service: ServiceInfo): FixedFields {
+  let fields = fixedCache.get(service);
+  if (fields === undefined) {
+    const serviceFields = Object.freeze(serviceObject(service));
+    const event = Object.freeze({ dataset: service.name });
+    const tailWithoutEvent = `,"ecs.version":${JSON.stringify(ECS_VERSION)},"service":${JSON.stringify(serviceFields)}`;
+    fields = {
+      service: serviceFields,
+      event,
+      tail: `${tailWithoutEvent},"event":${JSON.stringify(event)}`,
+      tailWithoutEvent,
+    };
+    fixedCache.set(service, fields);
+  }
+  return fields;
+}
+const fixedCache = new WeakMap<ServiceInfo, FixedFields>();
 
 function serviceObject(service: ServiceInfo): SafeObject {
   const out = createSafeObject();
@@ -206,7 +445,10 @@ function serviceObject(service: ServiceInfo): SafeObject {
 function truncate(info: InfoLike, line: string, bytes: number, options: EcsFormatOptions): string {
   const full = JSON.parse(line) as SafeObject;
   const core = createSafeObject();
-  for (const key of ['@timestamp', 'log.level', 'service', 'ecs.version', 'trace']) {
+  core['@timestamp'] = full['@timestamp'];
+  core['log.level'] = full['log.level'];
+  core.message = ''; // ecs-logging's order: @timestamp, log.level, message first
+  for (const key of ['ecs.version', 'service', 'event', 'trace', 'span', 'transaction']) {
     if (full[key] !== undefined) core[key] = full[key];
   }
   core['log.truncated'] = true;
@@ -255,13 +497,18 @@ function fallbackLine(info: InfoLike, options: EcsFormatOptions, error: unknown)
   } catch {
     message = '[unprintable message]';
   }
+  const reason =
+    error === undefined
+      ? 'entry too large'
+      : (safeString(safeRead(() => (error as Error).message)) ?? 'unknown');
   const doc = {
-    '@timestamp': new Date(options.now()).toISOString(),
+    '@timestamp': isoTime(Number.isFinite(safeRead(options.now)) ? options.now() : Date.now()),
     'log.level': typeof info.level === 'string' ? info.level : 'info',
     message: cutBytes(message, Math.max(64, Math.floor(options.maxEntryBytes / 2))),
+    'ecs.version': ECS_VERSION,
     service: { name: options.service.name },
-    'log.format_error':
-      error instanceof Error ? error.message : error === undefined ? 'entry too large' : 'unknown',
+    event: { dataset: options.service.name },
+    'log.format_error': reason,
   };
   return JSON.stringify(doc);
 }

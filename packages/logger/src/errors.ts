@@ -7,6 +7,10 @@ export const LOGGER_ERROR_CODES = {
   ORG_LOGGER_INVALID_LEVEL: 'The level (option or LOG_LEVEL) is not one of the npm levels.',
   ORG_LOGGER_FORMAT_FAILED:
     'Formatting an entry failed unexpectedly; a minimal entry with the message was written instead.',
+  ORG_LOGGER_OUTPUT_FAILED:
+    'Writing to the console stream, stdout or the log file failed (the file could not be opened, a write or a rotation failed).',
+  ORG_LOGGER_OUTPUT_DROPPED:
+    'The console or file output had 64 MiB waiting to be written (nobody reads stdout); further lines are dropped and counted in stats().outputDropped. Reported once per output.',
   ORG_LOGGER_CLOSED: 'An entry was logged after shutdown(); it is counted in stats().droppedAfterShutdown.',
   ORG_LOGGER_ES_REQUEST_FAILED:
     'A _bulk request failed as a whole (refused, reset, timeout, 429, 5xx); the batch went back to the buffer and the transport backs off.',

@@ -12,5 +12,5 @@ export {
   type ElasticsearchTransportOptions,
   type ElasticsearchTransportStats,
 } from './es-transport.js';
-export { LEVELS, type Level, resolveLevel } from './level.js';
+export { LEVELS, type Level, LOG_FORMATS, type LogFormat, resolveFormat, resolveLevel } from './level.js';
 export { DEFAULT_REDACT_KEYS, REDACTED } from './sanitize.js';

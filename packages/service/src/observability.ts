@@ -20,6 +20,7 @@ const LOGGER_COUNTERS: readonly StatsPath<LoggerStats>[] = [
   'logged',
   'formatErrors',
   'droppedAfterShutdown',
+  'outputDropped',
   'elasticsearch.logged',
   'elasticsearch.sent',
   'elasticsearch.dropped',

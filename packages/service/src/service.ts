@@ -12,7 +12,12 @@ import {
 } from '@org/shared-lifecycle';
 import { createLogger, type Logger } from '@org/shared-logger';
 import { createMetrics, type Metrics } from '@org/shared-metrics';
-import { type MemoryGuard, memoryReport, type RequestLoggerMiddleware } from '@org/shared-middleware';
+import {
+  contextLogFields,
+  type MemoryGuard,
+  memoryReport,
+  type RequestLoggerMiddleware,
+} from '@org/shared-middleware';
 import type { Express } from 'express';
 import type { Knex } from 'knex';
 import type { ConfigSpecs, Env, LoadedConfig } from './config.js';
@@ -137,7 +142,11 @@ export class Service<C extends ServiceConfig = ServiceConfig> {
     this.logger = createLogger({
       service: { name: options.name, version: options.version, environment: this.environment },
       level: config.LOG_LEVEL,
+      format: logFormatOf(config.LOG_FORMAT, this.environment, options.logStream),
       env,
+      // Every line written while serving a request carries its trace.id, span.id, transaction.id and
+      // http.request.id (the request logger's AsyncLocalStorage).
+      context: contextLogFields,
       ...(config.ELASTICSEARCH_URL ? { elasticsearch: { node: config.ELASTICSEARCH_URL } } : {}),
       ...(options.logStream ? { console: { stream: options.logStream } } : {}),
     });
@@ -418,6 +427,21 @@ export class Service<C extends ServiceConfig = ServiceConfig> {
       });
     };
   }
+}
+
+/**
+ * LOG_FORMAT when set; otherwise pretty for a person at a terminal (not production, stdout a TTY, no
+ * logStream of the caller's), JSON for everything that collects logs.
+ */
+export function logFormatOf(
+  configured: string,
+  environment: string,
+  logStream: NodeJS.WritableStream | undefined,
+): 'json' | 'pretty' {
+  if (configured === 'json' || configured === 'pretty') return configured;
+  return environment !== 'production' && logStream === undefined && process.stdout.isTTY === true
+    ? 'pretty'
+    : 'json';
 }
 
 /**

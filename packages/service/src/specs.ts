@@ -48,6 +48,11 @@ export function commonSpecs(defaults: { port?: number | undefined } = {}) {
       choices: ['error', 'warn', 'info', 'http', 'verbose', 'debug'],
       default: 'info',
     }),
+    LOG_FORMAT: str({
+      desc: 'Console format: json (ECS lines) or pretty (one readable line per entry). Unset: pretty when not in production and stdout is a terminal, else json.',
+      choices: ['', 'json', 'pretty'],
+      default: '',
+    }),
     ELASTICSEARCH_URL: optionalUrl(
       'Elasticsearch for logs (as well as the console); unset: console only (the client is not even loaded).',
       ['http:', 'https:'],
