@@ -31,6 +31,8 @@ interface Request<T> {
   readonly timer: NodeJS.Timeout;
   /** The batch was part of a split: if it fails it goes back to the splits, not into the buffer. */
   readonly split: boolean;
+  /** Requests dispatched before this one (orders answers against the last window decrease). */
+  readonly seq: number;
   settled: boolean;
 }
 
@@ -64,6 +66,7 @@ export class BufferedSink<T> extends Resource {
   readonly maxConcurrency: number;
   readonly requestTimeoutMs: number;
   readonly isolateBelow: number;
+  readonly resendInDoubt: boolean;
   readonly #send: Sender<T>;
   readonly #queue: BoundedQueue<Slot<T>>;
   readonly #splits = new Deque<Entry<T>[]>();
@@ -94,6 +97,8 @@ export class BufferedSink<T> extends Resource {
   #failedRequests = 0;
   #peakRequests = 0;
   #window: number;
+  /** Requests dispatched before the last window decrease: their answers do not decrease it again. */
+  #decreasedAt = 0;
   #pauseUntil = 0;
   #wake: NodeJS.Timeout | null = null;
   #flushDue = false;
@@ -129,6 +134,7 @@ export class BufferedSink<T> extends Resource {
       min: 1,
       integer: true,
     });
+    this.resendInDoubt = check.boolean('resendInDoubt', options.resendInDoubt, true);
     this.#window = this.maxConcurrency;
     const sizeOf = options.sizeOf;
     this.#queue = new BoundedQueue<Slot<T>>({
@@ -314,7 +320,14 @@ export class BufferedSink<T> extends Resource {
       timeoutMs,
     );
     timer.unref();
-    const request: Request<T> = { entries, controller, timer, split, settled: false };
+    const request: Request<T> = {
+      entries,
+      controller,
+      timer,
+      split,
+      seq: this.#totalRequests,
+      settled: false,
+    };
     this.#requests.add(request);
     this.#inFlightItems += entries.length;
     this.#totalRequests++;
@@ -368,20 +381,22 @@ export class BufferedSink<T> extends Resource {
         const rejected = indexSet(result.rejected, entries.length);
         const back: Entry<T>[] = [];
         const refused: Entry<T>[] = [];
+        const lost: Entry<T>[] = [];
         for (let i = 0; i < entries.length; i++) {
           const entry = entries[i]!;
           if (rejected.has(i)) refused.push(entry);
           else if (unknown.has(i)) {
             entry.value.inDoubt = true;
-            back.push(entry);
+            (this.resendInDoubt ? back : lost).push(entry);
           } else if (retry.has(i)) back.push(entry);
           else this.#sent++;
         }
         if (refused.length > 0) this.#reject(refused, result.error);
         if (retry.size > 0 && retry.size === entries.length) this.#failed();
-        else if (retry.size > 0) this.#window = Math.max(1, Math.floor(this.#window / 2));
+        else if (retry.size > 0) this.#pushedBack(request);
         else this.#succeeded();
         this.#putBack(request, back);
+        this.#unconfirm(lost);
         return;
       }
       case 'failed':
@@ -395,7 +410,8 @@ export class BufferedSink<T> extends Resource {
             attempt: this.#backoff.attempt,
           }),
         );
-        this.#putBack(request, entries);
+        if (result.inDoubt && !this.resendInDoubt) this.#unconfirm(entries);
+        else this.#putBack(request, entries);
         return;
       case 'refused':
         this.#isolate(entries, result);
@@ -470,6 +486,18 @@ export class BufferedSink<T> extends Resource {
     this.#window = Math.min(this.maxConcurrency, this.#window + 1);
   }
 
+  /**
+   * Some items were pushed back (an item-level 429) and the others stored: the server is there and
+   * busy. The pause after a failure ends (progress was made) and the window halves, once per round
+   * trip: answers to requests sent before the last decrease do not halve it again.
+   */
+  #pushedBack(request: Request<T>): void {
+    this.#backoff.reset();
+    if (request.seq < this.#decreasedAt) return;
+    this.#window = Math.max(1, Math.floor(this.#window / 2));
+    this.#decreasedAt = this.#totalRequests;
+  }
+
   #failed(): void {
     this.#pauseUntil = performance.now() + this.#backoff.next();
     this.#window = 1;
@@ -532,6 +560,14 @@ export class BufferedSink<T> extends Resource {
       this.#unconfirmed += unconfirmed.length;
       this.#observe(() => this.#options.onDrop?.('unconfirmed', unconfirmed));
     }
+  }
+
+  /** In-doubt items of a settled request that are not sent again (resendInDoubt false). */
+  #unconfirm(entries: readonly Entry<T>[]): void {
+    if (entries.length === 0) return;
+    this.#unconfirmed += entries.length;
+    const values = entries.map((entry) => entry.value.value);
+    this.#observe(() => this.#options.onDrop?.('unconfirmed', values));
   }
 
   #observe(call: () => void): void {

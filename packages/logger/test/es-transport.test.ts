@@ -248,7 +248,8 @@ describe('outages', () => {
   });
 
   it('goes through a 10-minute outage compressed with fake time: bounded, backing off, then recovering', async () => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'], now: Date.now() });
+    // The sink keeps its pauses on performance.now(): fake it too.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date', 'performance'], now: Date.now() });
     const logger = makeLogger({ flushIntervalMs: 1000, backoff: { initialMs: 500, maxMs: 30_000 } });
     const transport = logger.elasticsearch!;
     const step = async (ms: number) => {
