@@ -303,7 +303,8 @@ export class ElasticsearchTransport extends TransportStream implements AsyncDisp
 /** The node URL(s) must parse: a typo is an option error at creation, not a failure on every request. */
 function checkNodes(node: string | string[]): void {
   for (const url of Array.isArray(node) ? node : [node]) {
-    if (typeof url !== 'string' || !URL.canParse(url)) {
+    const parsed = typeof url === 'string' && URL.canParse(url) ? new URL(url) : undefined;
+    if (parsed === undefined || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
       throw new LoggerError('ORG_LOGGER_INVALID_OPTION', 'node must be an http(s) URL or a list of them', {
         details: { option: 'node' },
       });
