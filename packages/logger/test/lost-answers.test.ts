@@ -72,7 +72,8 @@ describe.each(LOST)('after %s (the documents were stored)', (_name, fault, optio
     expect(server.received).toBe(300);
     // The re-sends were answered 409 on our ids: confirmed, not stored twice.
     expect(s.alreadyStored).toBeGreaterThan(0);
-    expect(server.conflicts).toBe(s.alreadyStored);
+    // (A re-send whose own answer was lost again was answered 409 too: the server saw at least as many.)
+    expect(server.conflicts).toBeGreaterThanOrEqual(s.alreadyStored);
     expectBracketed(s);
   });
 
