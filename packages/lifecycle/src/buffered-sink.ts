@@ -49,8 +49,10 @@ const check = optionChecks(
  * - The buffer is a BoundedQueue (items, bytes, age); what it drops is counted by reason.
  * - A full batch goes at once; a partial one when the owned, unref'd flush timer comes round.
  * - Up to `window` requests are in flight; the window fills whenever the buffer holds a batch and
- *   adapts (AIMD): each clean answer widens it by one, an answer with pushed-back items halves it, a
- *   request failing as a whole pauses sending with exponential backoff and probes with one request.
+ *   adapts (AIMD): each clean answer widens it by one, an answer with pushed-back items halves it (once
+ *   per round trip, without a pause; stored items in it reset the backoff), a request failing as a
+ *   whole pauses sending with exponential backoff and probes with one request.
+ * - Items put back go again as soon as the window allows, without waiting for the flush timer.
  * - Failed and pushed-back items go back to the front of the buffer; items whose answer was lost are
  *   marked in doubt and sent again (a sender with stable ids cannot duplicate them); an in-doubt item
  *   that has to go is counted `unconfirmed`, never as dropped.
@@ -392,8 +394,7 @@ export class BufferedSink<T> extends Resource {
           else this.#sent++;
         }
         if (refused.length > 0) this.#reject(refused, result.error);
-        if (retry.size > 0 && retry.size === entries.length) this.#failed();
-        else if (retry.size > 0) this.#pushedBack(request);
+        if (retry.size > 0) this.#pushedBack(request, retry.size < entries.length);
         else this.#succeeded();
         this.#putBack(request, back);
         this.#unconfirm(lost);
@@ -465,6 +466,9 @@ export class BufferedSink<T> extends Resource {
   #putBack(request: Request<T>, entries: Entry<T>[]): void {
     if (entries.length === 0) return;
     this.#retried += entries.length;
+    // They have waited for a batch once already: they go again as soon as the window (or the pause)
+    // allows, not at the next flush tick.
+    this.#flushDue = true;
     if (request.split) {
       this.#pushSplits([entries]);
       return;
@@ -487,12 +491,13 @@ export class BufferedSink<T> extends Resource {
   }
 
   /**
-   * Some items were pushed back (an item-level 429) and the others stored: the server is there and
-   * busy. The pause after a failure ends (progress was made) and the window halves, once per round
-   * trip: answers to requests sent before the last decrease do not halve it again.
+   * Items were pushed back (an item-level 429): the server is there and busy. The window halves, once
+   * per round trip (answers to requests sent before the last decrease do not halve it again); there is
+   * no pause — that is for requests failing as a whole. `progress`: other items were stored, which
+   * resets the backoff of failed requests.
    */
-  #pushedBack(request: Request<T>): void {
-    this.#backoff.reset();
+  #pushedBack(request: Request<T>, progress: boolean): void {
+    if (progress) this.#backoff.reset();
     if (request.seq < this.#decreasedAt) return;
     this.#window = Math.max(1, Math.floor(this.#window / 2));
     this.#decreasedAt = this.#totalRequests;
