@@ -51,7 +51,8 @@ const check = optionChecks(
  * - Up to `window` requests are in flight; the window fills whenever the buffer holds a batch and
  *   adapts (AIMD): each clean answer widens it by one, an answer with pushed-back items halves it (once
  *   per round trip, without a pause; stored items in it reset the backoff), a request failing as a
- *   whole pauses sending with exponential backoff and probes with one request.
+ *   whole — or one whose items were all pushed back at a window of one — pauses sending with
+ *   exponential backoff and probes with one request.
  * - Items put back go again as soon as the window allows, without waiting for the flush timer.
  * - Failed and pushed-back items go back to the front of the buffer; items whose answer was lost are
  *   marked in doubt and sent again (a sender with stable ids cannot duplicate them); an in-doubt item
@@ -394,7 +395,8 @@ export class BufferedSink<T> extends Resource {
           else this.#sent++;
         }
         if (refused.length > 0) this.#reject(refused, result.error);
-        if (retry.size > 0) this.#pushedBack(request, retry.size < entries.length);
+        if (retry.size === entries.length && this.#window === 1) this.#failed();
+        else if (retry.size > 0) this.#pushedBack(request, retry.size < entries.length);
         else this.#succeeded();
         this.#putBack(request, back);
         this.#unconfirm(lost);
@@ -492,9 +494,10 @@ export class BufferedSink<T> extends Resource {
 
   /**
    * Items were pushed back (an item-level 429): the server is there and busy. The window halves, once
-   * per round trip (answers to requests sent before the last decrease do not halve it again); there is
-   * no pause — that is for requests failing as a whole. `progress`: other items were stored, which
-   * resets the backoff of failed requests.
+   * per round trip (answers to requests sent before the last decrease do not halve it again), without
+   * a pause; only when every item was pushed back with the window already at one request does the
+   * sink pause as after a failed request. `progress`: other items were stored, which resets the
+   * backoff of failed requests.
    */
   #pushedBack(request: Request<T>, progress: boolean): void {
     if (progress) this.#backoff.reset();

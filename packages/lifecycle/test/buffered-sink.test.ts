@@ -210,6 +210,43 @@ describe('BufferedSink', () => {
     expect(s.stats()).toMatchObject({ received: 200, sent: 200 });
   });
 
+  it('an answer with every item pushed back halves the window without a pause; at a window of one it pauses', async () => {
+    const store = new Store();
+    const release: (() => void)[] = [];
+    store.answer = async (batch, ctx) => {
+      await new Promise<void>((resolve) => {
+        release.push(resolve);
+        ctx.signal.addEventListener('abort', () => resolve());
+      });
+      return { kind: 'items', retry: batch.map((_, i) => i) };
+    };
+    const s = sink(store, {
+      maxConcurrency: 4,
+      backoff: { initialMs: 10_000, maxMs: 10_000, jitter: 0 },
+      flushIntervalMs: 10_000,
+    });
+    for (let i = 0; i < 40; i++) s.push(i);
+    await waitFor(() => release.length === 4, { what: 'a full window' });
+    release.shift()!();
+    await waitFor(() => s.stats().window === 2, { what: 'the window halved' });
+    expect(s.stats()).toMatchObject({ backoffMs: 0, requests: { failed: 0 } });
+    // Answers to requests sent before the decrease do not halve it again.
+    for (const answer of release.splice(0)) answer();
+    await waitFor(() => release.length === 2, { what: 'the round sent after the decrease' });
+    expect(s.stats()).toMatchObject({ window: 2, backoffMs: 0 });
+    // That round's pushback takes the window to one, still without a pause ...
+    release.shift()!();
+    await waitFor(() => s.stats().window === 1, { what: 'a window of one' });
+    expect(s.stats().backoffMs).toBe(0);
+    // ... and every item pushed back at a window of one pauses, as a failed request does.
+    release.shift()!();
+    await waitFor(() => s.stats().backoffMs > 0, { what: 'a pause' });
+    const closing = s.close({ timeoutMs: 0 });
+    for (const answer of release.splice(0)) answer();
+    await closing;
+    expect(total(s.stats())).toBe(40);
+  });
+
   it('an answer that stored some items and pushed others back resets the backoff of failed requests', async () => {
     const store = new Store();
     let mode: 'down' | 'partial' = 'down';
