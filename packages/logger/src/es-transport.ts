@@ -169,12 +169,7 @@ export class ElasticsearchTransport extends TransportStream implements AsyncDisp
 
   #enqueue(info: InfoLike): boolean {
     if (this.#lifecycle.closed) return this.#sink.push({ line: '', id: '' }, 0);
-    const fields = info as Record<symbol, unknown>;
-    const formatted = fields[MESSAGE];
-    const line =
-      fields[kEcsLine] === true && typeof formatted === 'string'
-        ? formatted
-        : ecsLine(info, this.#fallbackFormat);
+    const line = preformatted(info) ?? ecsLine(info, this.#fallbackFormat);
     const doc: BufferedDoc = { line, id: this.#idPrefix + (this.#seq++).toString(36) };
     return this.#sink.push(doc, Buffer.byteLength(line));
   }
@@ -297,6 +292,17 @@ export class ElasticsearchTransport extends TransportStream implements AsyncDisp
         }),
       );
     }
+  }
+}
+
+/** The ECS line createLogger's format put on the entry, if it did (a hostile object: none). */
+function preformatted(info: InfoLike): string | undefined {
+  try {
+    const fields = info as Record<symbol, unknown>;
+    const formatted = fields[MESSAGE];
+    return fields[kEcsLine] === true && typeof formatted === 'string' ? formatted : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -62,6 +62,34 @@ describe('as a transport of a plain winston logger', () => {
     expect(t.stats()).toMatchObject({ logged: 2, sent: 2 });
   });
 
+  it('log() never throws for hostile input: an entry it cannot read is counted, and the callback still comes', async () => {
+    const reported: unknown[] = [];
+    const t = new ElasticsearchTransport({
+      node: server.url,
+      flushIntervalMs: 20,
+      onError: (e) => reported.push(e),
+    });
+    created.push(t);
+    const hostile = new Proxy({} as Record<string | symbol, unknown>, {
+      get() {
+        throw new Error('trap');
+      },
+      ownKeys() {
+        throw new Error('trap');
+      },
+    });
+    let called = 0;
+    expect(() => t.log(hostile as never, () => called++)).not.toThrow();
+    expect(() => t.log(null as never)).not.toThrow();
+    expect(() => t.log({ level: 'info', message: 'fine' }, () => called++)).not.toThrow();
+    expect(called).toBe(2);
+    await t.flush();
+    const s = t.stats();
+    expect(s.logged).toBe(3);
+    expect(s.sent + s.dropped.rejected).toBe(3);
+    expect(s.sent).toBeGreaterThanOrEqual(1);
+  });
+
   it('delivers through winston.createLogger(), and remove() / clear() / close() close the transport', async () => {
     server.reset();
     const make = () =>
