@@ -5,7 +5,7 @@
  * applied. The sink does the buffering, the window, the backoff and the accounting.
  */
 import type { Client } from '@elastic/elasticsearch';
-import type { SendContext, SendResult, SinkItem } from '@org/shared-lifecycle';
+import { aborted, type SendContext, type SendResult, type SinkItem } from '@org/shared-lifecycle';
 import { LoggerError } from './errors.js';
 import {
   type BufferedDoc,
@@ -43,12 +43,17 @@ export class BulkSender {
   readonly send = async (batch: readonly SinkItem<BufferedDoc>[], ctx: SendContext): Promise<SendResult> => {
     const { target, op, withIds } = this.#options;
     const started = performance.now();
-    let client: Client;
+    let client: Client | undefined;
     try {
-      client = await this.#options.client;
+      // The first request loads the client module; an abort meanwhile (the close deadline) ends the wait.
+      client = await Promise.race([this.#options.client, aborted(ctx.signal).then(() => undefined)]);
     } catch (error) {
       // The client could not be created: nothing was sent.
       return this.#failed(error, batch.length, false, 'the Elasticsearch client could not be created');
+    }
+    if (client === undefined || ctx.signal.aborted) {
+      // Aborted before a byte went out: certainly not stored.
+      return this.#failed(ctx.signal.reason, batch.length, false, '_bulk request aborted before it was sent');
     }
     let body: unknown;
     try {

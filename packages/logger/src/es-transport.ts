@@ -4,8 +4,8 @@ import {
   aborted,
   BufferedSink,
   type CloseContext,
-  CloseOnce,
   type CloseOptions,
+  createCloseContext,
   type ErrorReporter,
   report,
   stderrReporter,
@@ -53,7 +53,6 @@ export class ElasticsearchTransport extends TransportStream implements AsyncDisp
   readonly #sink: BufferedSink<BufferedDoc>;
   readonly #sender: BulkSender;
   readonly #reporter: TransportReporter;
-  readonly #lifecycle: CloseOnce;
   readonly #onError: ErrorReporter;
   readonly #fallbackFormat: EcsFormatOptions;
   readonly #idPrefix: string;
@@ -64,6 +63,8 @@ export class ElasticsearchTransport extends TransportStream implements AsyncDisp
   /** Entries that could not be handed to the sink (not serializable): counted in dropped.rejected. */
   #unbuffered = 0;
   #closing: Promise<void> | null = null;
+  /** close() started: entries are no longer formatted (the sink counts them dropped.closed). */
+  #closed = false;
 
   constructor(options: ElasticsearchTransportOptions) {
     const resolved = resolveTransportOptions(options);
@@ -121,10 +122,6 @@ export class ElasticsearchTransport extends TransportStream implements AsyncDisp
           now,
         }),
     );
-    this.#lifecycle = new CloseOnce(NAME, (ctx) => this.#shutdown(ctx), {
-      defaultTimeoutMs: resolved.closeTimeoutMs,
-      onError: this.#onError,
-    });
     this.#fallbackFormat = {
       service: options.service ?? { name: 'unknown' },
       redact: new Set(DEFAULT_REDACT_KEYS),
@@ -168,7 +165,7 @@ export class ElasticsearchTransport extends TransportStream implements AsyncDisp
   }
 
   #enqueue(info: InfoLike): boolean {
-    if (this.#lifecycle.closed) return this.#sink.push({ line: '', id: '' }, 0);
+    if (this.#closed) return this.#sink.push({ line: '', id: '' }, 0);
     const line = preformatted(info) ?? ecsLine(info, this.#fallbackFormat);
     const doc: BufferedDoc = { line, id: this.#idPrefix + (this.#seq++).toString(36) };
     return this.#sink.push(doc, Buffer.byteLength(line));
@@ -198,7 +195,7 @@ export class ElasticsearchTransport extends TransportStream implements AsyncDisp
       reachable: this.#sender.reachable,
       lastRequestMs: this.#sender.lastRequestMs,
       lastError: this.#reporter.lastError,
-      closed: this.#lifecycle.closed,
+      closed: this.#closed,
     });
   }
 
@@ -210,9 +207,12 @@ export class ElasticsearchTransport extends TransportStream implements AsyncDisp
    * is removed from a logger.
    */
   override close(options?: CloseOptions | CloseContext): Promise<void> {
-    this.#closing ??= this.#lifecycle.close(options).catch((error: unknown) => {
-      report(this.#onError, error, { source: NAME, stage: 'close' });
-    });
+    if (this.#closing === null) {
+      this.#closed = true;
+      this.#closing = this.#shutdown(options).catch((error: unknown) => {
+        report(this.#onError, error, { source: NAME, stage: 'close' });
+      });
+    }
     return this.#closing;
   }
 
@@ -220,7 +220,9 @@ export class ElasticsearchTransport extends TransportStream implements AsyncDisp
     return this.close();
   }
 
-  async #shutdown(ctx: CloseContext): Promise<void> {
+  /** The deadline is the sink's close (which reports a close that ran past it); the template waits within it. */
+  async #shutdown(options: CloseOptions | CloseContext | undefined): Promise<void> {
+    const ctx = createCloseContext(options, { defaultTimeoutMs: this.#options.closeTimeoutMs });
     const onAbort = () => this.#abort.abort(ctx.signal.reason);
     ctx.signal.addEventListener('abort', onAbort, { once: true });
     const before = this.#sink.stats();
@@ -229,6 +231,7 @@ export class ElasticsearchTransport extends TransportStream implements AsyncDisp
       await this.#sink.close(ctx);
     } finally {
       ctx.signal.removeEventListener('abort', onAbort);
+      ctx[Symbol.dispose]();
     }
     const after = this.#sink.stats();
     const unsent = after.dropped.closed - before.dropped.closed;
