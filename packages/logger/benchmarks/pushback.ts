@@ -6,6 +6,7 @@
 import { setImmediate as tick } from 'node:timers/promises';
 import { type EsTestServer, startEsTestServer } from '@org/es-test-server';
 import { createLogger } from '@org/shared-logger';
+import type { Contestant } from './contestants.ts';
 import { entry } from './entry.ts';
 
 export interface Run {
@@ -124,4 +125,68 @@ export async function burst(
   }
   const mid = median(runs.map((r) => r.docsPerSecond));
   return runs.find((r) => r.docsPerSecond === mid)!;
+}
+
+export interface PeerRun {
+  docsPerSecond: number;
+  delivered: number;
+  elapsedMs: number;
+}
+
+/**
+ * A peer (no stats of ours) on the same producer: docs/s until the server holds n, or until nothing
+ * more arrived for 3 s (what a peer gives up on is lost), within `timeoutMs`.
+ */
+export async function deliverPeer(
+  server: EsTestServer,
+  n: number,
+  contestant: Contestant,
+  timeoutMs: number,
+) {
+  server.reset();
+  const started = performance.now();
+  for (let i = 0; i < n; i++) {
+    contestant.info('request handled', entry(i));
+    if (i % 100 === 99) await tick();
+  }
+  let last = server.received;
+  let lastAt = performance.now();
+  while (
+    server.received < n &&
+    performance.now() - started < timeoutMs &&
+    performance.now() - lastAt < 3000
+  ) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    if (server.received !== last) {
+      last = server.received;
+      lastAt = performance.now();
+    }
+  }
+  const elapsedMs = lastAt - started;
+  await contestant.close();
+  return { docsPerSecond: (server.received / elapsedMs) * 1000, delivered: server.received, elapsedMs };
+}
+
+/** Each peer once on a healthy server and once on one that answers every third item 429. */
+export async function peerPushback(
+  n: number,
+  makers: ((url: string) => Contestant)[],
+): Promise<{ name: string; healthy: PeerRun; pushback: PeerRun }[]> {
+  const healthyServer = await startEsTestServer({ storeDocs: false, idOf: () => undefined });
+  const busyServer = await startEsTestServer({ storeDocs: false, idOf: () => undefined });
+  busyServer.setFault({ kind: 'items', status: 429, every: 3 });
+  try {
+    const out: { name: string; healthy: PeerRun; pushback: PeerRun }[] = [];
+    for (const make of makers) {
+      const a = make(healthyServer.url);
+      const healthy = await deliverPeer(healthyServer, n, a, 30_000);
+      const b = make(busyServer.url);
+      const pushback = await deliverPeer(busyServer, n, b, 30_000);
+      out.push({ name: a.name, healthy, pushback });
+    }
+    return out;
+  } finally {
+    await healthyServer.close();
+    await busyServer.close();
+  }
 }

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { startEsTestServer } from '@org/es-test-server';
 import { type Contestant, noop, ours, pinoElasticsearch, winstonElasticsearch } from './contestants.ts';
 import { entry } from './entry.ts';
-import { burst, pushback } from './pushback.ts';
+import { burst, peerPushback, pushback } from './pushback.ts';
 
 const quick = process.env.BENCH_QUICK === '1';
 const HOT_N = quick ? 10_000 : 20_000;
@@ -234,11 +234,36 @@ await server.close();
 if (runs('pushback')) {
   const { healthy, pushback: busy } = await pushback(PUSHBACK_N, 3);
   const results: Result[] = [
-    { name: 'healthy cluster', value: healthy.docsPerSecond, unit: 'docs/s', note: describeRun(healthy) },
-    { name: '1 item in 3 answered 429', value: busy.docsPerSecond, unit: 'docs/s', note: describeRun(busy) },
+    {
+      name: 'ours, healthy cluster',
+      value: healthy.docsPerSecond,
+      unit: 'docs/s',
+      note: describeRun(healthy),
+    },
+    {
+      name: 'ours, 1 item in 3 answered 429',
+      value: busy.docsPerSecond,
+      unit: 'docs/s',
+      note: describeRun(busy),
+    },
   ];
+  // The peers on the same producer and faults, once each (what they do with 429 items, for comparison).
+  const peers = await peerPushback(PUSHBACK_N, [winstonElasticsearch, pinoElasticsearch]);
+  for (const peer of peers) {
+    for (const [label, run] of [
+      ['healthy', peer.healthy],
+      ['1 in 3 429', peer.pushback],
+    ] as const) {
+      results.push({
+        name: `${peer.name}, ${label}`,
+        value: run.docsPerSecond,
+        unit: 'docs/s',
+        note: `${run.delivered} stored in ${Math.round(run.elapsedMs)} ms`,
+      });
+    }
+  }
   table(
-    `4. pushback (docs/s until ${PUSHBACK_N.toLocaleString('en-US')} are stored; producer yields every 100; buffer holds the run; median of 3 interleaved rounds)`,
+    `4. pushback (docs/s until ${PUSHBACK_N.toLocaleString('en-US')} are stored; producer yields every 100; ours: buffer holds the run, median of 3 interleaved rounds; peers: once each, until nothing more arrives for 3 s)`,
     results,
   );
   const ratio = busy.docsPerSecond / healthy.docsPerSecond;
@@ -246,7 +271,18 @@ if (runs('pushback')) {
     line(
       'pushback',
       results,
-      { '429-every-3rd/healthy': ratio },
+      {
+        '429-every-3rd/healthy': ratio,
+        ...Object.fromEntries(
+          peers.map((peer) => [
+            `${peer.name} 429-every-3rd/healthy`,
+            peer.pushback.docsPerSecond / peer.healthy.docsPerSecond,
+          ]),
+        ),
+        ...Object.fromEntries(
+          peers.map((peer) => [`${peer.name} stored/logged under 429`, peer.pushback.delivered / PUSHBACK_N]),
+        ),
+      },
       'docs/s with one item in three answered 429 at least half of a healthy cluster, everything delivered',
       ratio >= 0.5 && busy.delivered === PUSHBACK_N && healthy.delivered === PUSHBACK_N,
     ),
