@@ -180,25 +180,6 @@ describe('through the package createLogger()', () => {
     await logger.shutdown();
     expect(logger.stats().elasticsearch).toMatchObject({ logged: 1, sent: 1, closed: true });
   });
-
-  it('logger.remove(logger.elasticsearch) closes the transport and delivers its buffer; shutdown() after it is fine', async () => {
-    server.reset();
-    const logger = createLogger({
-      service: { name: 'contract' },
-      console: false,
-      env: {},
-      onError: () => {},
-      elasticsearch: { node: server.url, flushIntervalMs: 60_000 },
-    });
-    for (let i = 0; i < 7; i++) logger.info(`r-${i}`);
-    const transport = logger.elasticsearch!;
-    logger.remove(transport);
-    await waitFor(() => transport.stats().closed && transport.stats().sent === 7, 'delivered on remove');
-    logger.info('after remove: the console only');
-    await logger.shutdown();
-    expect(server.received).toBe(7);
-    expect(transport.stats()).toMatchObject({ logged: 7, sent: 7, dropped: { closed: 0 } });
-  });
 });
 
 describe('the request window', () => {
