@@ -48,7 +48,8 @@ export class BulkSender {
       // The first request loads the client module; an abort meanwhile (the close deadline) ends the wait.
       client = await Promise.race([this.#options.client, aborted(ctx.signal).then(() => undefined)]);
     } catch (error) {
-      // The client could not be created: nothing was sent.
+      // The client could not be created: nothing was sent, and nothing will be.
+      this.reachable = false;
       return this.#failed(error, batch.length, false, 'the Elasticsearch client could not be created');
     }
     if (client === undefined || ctx.signal.aborted) {

@@ -155,7 +155,13 @@ describe('as a transport of a plain winston logger', () => {
     expect(reported).toEqual([expect.objectContaining({ code: 'ORG_LOGGER_ES_REQUEST_FAILED' })]);
     t.log({ level: 'info', message: 'undeliverable' });
     await t.close({ timeoutMs: 100 });
-    expect(t.stats()).toMatchObject({ logged: 1, sent: 0, dropped: { closed: 1 }, unconfirmed: 0 });
+    expect(t.stats()).toMatchObject({
+      logged: 1,
+      sent: 0,
+      dropped: { closed: 1 },
+      unconfirmed: 0,
+      reachable: false,
+    });
   });
 });
 
