@@ -63,7 +63,7 @@ export class ElasticsearchTransport extends TransportStream implements AsyncDisp
   /** Entries that could not be handed to the sink (not serializable): counted in dropped.rejected. */
   #unbuffered = 0;
   #closing: Promise<void> | null = null;
-  /** close() started: entries are no longer formatted (the sink counts them dropped.closed). */
+  /** close() started: entries are no longer formatted (the closed sink counts them dropped.closed). */
   #closed = false;
 
   constructor(options: ElasticsearchTransportOptions) {
@@ -150,7 +150,8 @@ export class ElasticsearchTransport extends TransportStream implements AsyncDisp
     try {
       accepted = this.#enqueue(info);
     } catch (error) {
-      // Only a bug gets here (the fallback format does not throw); the entry is counted, not lost silently.
+      // An entry that cannot be read at all (a hostile object handed to the transport directly): counted
+      // in dropped.rejected, not lost silently.
       this.#unbuffered++;
       this.#reporter.report('ORG_LOGGER_FORMAT_FAILED', 'could not buffer a log entry', error);
     }
@@ -220,15 +221,17 @@ export class ElasticsearchTransport extends TransportStream implements AsyncDisp
     return this.close();
   }
 
-  /** The deadline is the sink's close (which reports a close that ran past it); the template waits within it. */
+  /** The deadline is the sink's close (which reports a close that ran past it). */
   async #shutdown(options: CloseOptions | CloseContext | undefined): Promise<void> {
     const ctx = createCloseContext(options, { defaultTimeoutMs: this.#options.closeTimeoutMs });
     const onAbort = () => this.#abort.abort(ctx.signal.reason);
     ctx.signal.addEventListener('abort', onAbort, { once: true });
     const before = this.#sink.stats();
     try {
-      if (this.#template) await Promise.race([this.#template, aborted(ctx.signal)]);
-      await this.#sink.close(ctx);
+      // The sink stops accepting at once (synchronously: a later entry is counted dropped.closed); a
+      // template request still under way ends by the deadline too.
+      const sinkClosed = this.#sink.close(ctx);
+      await Promise.all([sinkClosed, this.#template && Promise.race([this.#template, aborted(ctx.signal)])]);
     } finally {
       ctx.signal.removeEventListener('abort', onAbort);
       ctx[Symbol.dispose]();

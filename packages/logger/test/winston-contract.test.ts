@@ -90,6 +90,24 @@ describe('as a transport of a plain winston logger', () => {
     expect(s.sent).toBeGreaterThanOrEqual(1);
   });
 
+  it('an entry logged while close() runs is counted dropped.closed, and nothing of it is sent', async () => {
+    server.reset();
+    const t = new ElasticsearchTransport({
+      node: server.url,
+      indexTemplate: true,
+      flushIntervalMs: 60_000,
+      onError: () => {},
+    });
+    created.push(t);
+    t.log({ level: 'info', message: 'before close' });
+    const closing = t.close();
+    t.log({ level: 'info', message: 'during close' });
+    await closing;
+    t.log({ level: 'info', message: 'after close' });
+    expect(t.stats()).toMatchObject({ logged: 3, sent: 1, dropped: { closed: 2 } });
+    expect(server.docs.map((doc) => doc.source.message)).toEqual(['before close']);
+  });
+
   it('delivers through winston.createLogger(), and remove() / clear() / close() close the transport', async () => {
     server.reset();
     const make = () =>
