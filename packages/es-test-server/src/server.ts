@@ -23,7 +23,13 @@ export type EsFault =
   /** Wait `ms` before answering _bulk (beyond the client's timeout: "slower than the timeout"). */
   | { kind: 'latency'; ms: number; times?: number }
   /** Process (store) the request, start the response, then destroy the socket mid-body. */
-  | { kind: 'reset'; times?: number };
+  | { kind: 'reset'; times?: number }
+  /**
+   * Process (store) the request, then answer 200 with a complete HTTP response whose body is not the
+   * answer: `truncated` is the JSON cut in half (unparseable), `short` is valid JSON with only the first
+   * half of the items, `empty` is `{}`.
+   */
+  | { kind: 'malformed'; mode: 'truncated' | 'short' | 'empty'; times?: number };
 
 export interface EsTestServerOptions {
   /** Port to listen on; default 0 (a free port, kept across down()/up()). */
@@ -335,6 +341,7 @@ class EsServer implements EsTestServer {
       return this.#send(req, res, whole.status, errorBody(type, `scripted ${whole.status}`, whole.status));
     }
     const reset = this.#fault?.kind === 'reset' ? this.#useFault('reset') : undefined;
+    const malformed = this.#fault?.kind === 'malformed' ? this.#useFault('malformed') : undefined;
     const started = Date.now();
     const lines = body.split('\n');
     const items: Record<string, unknown>[] = [];
@@ -467,7 +474,37 @@ class EsServer implements EsTestServer {
       setImmediate(() => res.socket?.destroy());
       return;
     }
+    if (malformed) {
+      this.#later(delayMs, () => this.#sendMalformed(req, res, response, malformed.mode));
+      return;
+    }
     this.#later(delayMs, () => this.#send(req, res, 200, response));
+  }
+
+  #sendMalformed(
+    req: IncomingMessage,
+    res: ServerResponse,
+    response: { took: number; errors: boolean; items: Record<string, unknown>[] },
+    mode: 'truncated' | 'short' | 'empty',
+  ): void {
+    if (res.destroyed) return;
+    let text: string;
+    if (mode === 'empty') text = '{}';
+    else if (mode === 'short') {
+      text = JSON.stringify({
+        ...response,
+        items: response.items.slice(0, Math.floor(response.items.length / 2)),
+      });
+    } else {
+      const whole = JSON.stringify(response);
+      text = whole.slice(0, Math.max(1, Math.floor(whole.length / 2)));
+    }
+    res.writeHead(200, {
+      ...PRODUCT,
+      'content-type': contentType(req),
+      'content-length': String(Buffer.byteLength(text)),
+    });
+    res.end(text);
   }
 
   #itemFault(source: Record<string, unknown>): { status: number; type: string } | undefined {

@@ -69,4 +69,22 @@ describe('ES test server', () => {
     ).rejects.toThrow();
     expect(server.received).toBe(1);
   });
+
+  it.each(['truncated', 'short', 'empty'] as const)(
+    'stores the documents and then sends a %s answer',
+    async (mode) => {
+      server.setFault({ kind: 'malformed', mode, times: 1 });
+      const operations = [1, 2, 3, 4].flatMap((n) => [{ create: { _id: `m${n}` } }, { message: `m${n}` }]);
+      const answer = client.bulk({ index: 'i', operations });
+      if (mode === 'truncated') await expect(answer).rejects.toMatchObject({ name: 'DeserializationError' });
+      else {
+        const body = await answer;
+        expect(body.items ?? []).toHaveLength(mode === 'short' ? 2 : 0);
+      }
+      expect(server.received).toBe(4);
+      // The fault was used once: the re-send is answered in full (409 on the ids already stored).
+      const again = await client.bulk({ index: 'i', operations });
+      expect(again.items.map((item) => item.create?.status)).toEqual([409, 409, 409, 409]);
+    },
+  );
 });

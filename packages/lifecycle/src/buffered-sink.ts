@@ -31,6 +31,8 @@ interface Request<T> {
   readonly timer: NodeJS.Timeout;
   /** The batch was part of a split: if it fails it goes back to the splits, not into the buffer. */
   readonly split: boolean;
+  /** Requests dispatched before this one (orders answers against the last window decrease). */
+  readonly seq: number;
   settled: boolean;
 }
 
@@ -47,8 +49,11 @@ const check = optionChecks(
  * - The buffer is a BoundedQueue (items, bytes, age); what it drops is counted by reason.
  * - A full batch goes at once; a partial one when the owned, unref'd flush timer comes round.
  * - Up to `window` requests are in flight; the window fills whenever the buffer holds a batch and
- *   adapts (AIMD): each clean answer widens it by one, an answer with pushed-back items halves it, a
- *   request failing as a whole pauses sending with exponential backoff and probes with one request.
+ *   adapts (AIMD): each clean answer widens it by one, an answer with pushed-back items halves it (once
+ *   per round trip, without a pause; stored items in it reset the backoff), a request failing as a
+ *   whole — or one whose items were all pushed back at a window of one — pauses sending with
+ *   exponential backoff and probes with one request.
+ * - Items put back go again as soon as the window allows, without waiting for the flush timer.
  * - Failed and pushed-back items go back to the front of the buffer; items whose answer was lost are
  *   marked in doubt and sent again (a sender with stable ids cannot duplicate them); an in-doubt item
  *   that has to go is counted `unconfirmed`, never as dropped.
@@ -64,6 +69,7 @@ export class BufferedSink<T> extends Resource {
   readonly maxConcurrency: number;
   readonly requestTimeoutMs: number;
   readonly isolateBelow: number;
+  readonly resendInDoubt: boolean;
   readonly #send: Sender<T>;
   readonly #queue: BoundedQueue<Slot<T>>;
   readonly #splits = new Deque<Entry<T>[]>();
@@ -94,6 +100,8 @@ export class BufferedSink<T> extends Resource {
   #failedRequests = 0;
   #peakRequests = 0;
   #window: number;
+  /** Requests dispatched before the last window decrease: their answers do not decrease it again. */
+  #decreasedAt = 0;
   #pauseUntil = 0;
   #wake: NodeJS.Timeout | null = null;
   #flushDue = false;
@@ -129,6 +137,7 @@ export class BufferedSink<T> extends Resource {
       min: 1,
       integer: true,
     });
+    this.resendInDoubt = check.boolean('resendInDoubt', options.resendInDoubt, true);
     this.#window = this.maxConcurrency;
     const sizeOf = options.sizeOf;
     this.#queue = new BoundedQueue<Slot<T>>({
@@ -314,7 +323,14 @@ export class BufferedSink<T> extends Resource {
       timeoutMs,
     );
     timer.unref();
-    const request: Request<T> = { entries, controller, timer, split, settled: false };
+    const request: Request<T> = {
+      entries,
+      controller,
+      timer,
+      split,
+      seq: this.#totalRequests,
+      settled: false,
+    };
     this.#requests.add(request);
     this.#inFlightItems += entries.length;
     this.#totalRequests++;
@@ -368,20 +384,22 @@ export class BufferedSink<T> extends Resource {
         const rejected = indexSet(result.rejected, entries.length);
         const back: Entry<T>[] = [];
         const refused: Entry<T>[] = [];
+        const lost: Entry<T>[] = [];
         for (let i = 0; i < entries.length; i++) {
           const entry = entries[i]!;
           if (rejected.has(i)) refused.push(entry);
           else if (unknown.has(i)) {
             entry.value.inDoubt = true;
-            back.push(entry);
+            (this.resendInDoubt ? back : lost).push(entry);
           } else if (retry.has(i)) back.push(entry);
           else this.#sent++;
         }
         if (refused.length > 0) this.#reject(refused, result.error);
-        if (retry.size > 0 && retry.size === entries.length) this.#failed();
-        else if (retry.size > 0) this.#window = Math.max(1, Math.floor(this.#window / 2));
+        if (retry.size === entries.length && this.#window === 1) this.#failed();
+        else if (retry.size > 0) this.#pushedBack(request, retry.size < entries.length);
         else this.#succeeded();
         this.#putBack(request, back);
+        this.#unconfirm(lost);
         return;
       }
       case 'failed':
@@ -395,7 +413,8 @@ export class BufferedSink<T> extends Resource {
             attempt: this.#backoff.attempt,
           }),
         );
-        this.#putBack(request, entries);
+        if (result.inDoubt && !this.resendInDoubt) this.#unconfirm(entries);
+        else this.#putBack(request, entries);
         return;
       case 'refused':
         this.#isolate(entries, result);
@@ -449,6 +468,9 @@ export class BufferedSink<T> extends Resource {
   #putBack(request: Request<T>, entries: Entry<T>[]): void {
     if (entries.length === 0) return;
     this.#retried += entries.length;
+    // They have waited for a batch once already: they go again as soon as the window (or the pause)
+    // allows, not at the next flush tick.
+    this.#flushDue = true;
     if (request.split) {
       this.#pushSplits([entries]);
       return;
@@ -468,6 +490,20 @@ export class BufferedSink<T> extends Resource {
     this.#backoff.reset();
     this.#pauseUntil = 0;
     this.#window = Math.min(this.maxConcurrency, this.#window + 1);
+  }
+
+  /**
+   * Items were pushed back (an item-level 429): the server is there and busy. The window halves, once
+   * per round trip (answers to requests sent before the last decrease do not halve it again), without
+   * a pause; only when every item was pushed back with the window already at one request does the
+   * sink pause as after a failed request. `progress`: other items were stored, which resets the
+   * backoff of failed requests.
+   */
+  #pushedBack(request: Request<T>, progress: boolean): void {
+    if (progress) this.#backoff.reset();
+    if (request.seq < this.#decreasedAt) return;
+    this.#window = Math.max(1, Math.floor(this.#window / 2));
+    this.#decreasedAt = this.#totalRequests;
   }
 
   #failed(): void {
@@ -532,6 +568,14 @@ export class BufferedSink<T> extends Resource {
       this.#unconfirmed += unconfirmed.length;
       this.#observe(() => this.#options.onDrop?.('unconfirmed', unconfirmed));
     }
+  }
+
+  /** In-doubt items of a settled request that are not sent again (resendInDoubt false). */
+  #unconfirm(entries: readonly Entry<T>[]): void {
+    if (entries.length === 0) return;
+    this.#unconfirmed += entries.length;
+    const values = entries.map((entry) => entry.value.value);
+    this.#observe(() => this.#options.onDrop?.('unconfirmed', values));
   }
 
   #observe(call: () => void): void {

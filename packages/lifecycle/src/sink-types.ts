@@ -95,6 +95,12 @@ export interface BufferedSinkOptions<T> {
   isolateBelow?: number;
   /** Deadline of close() when the caller gives none. Default 5000 ms. */
   closeTimeoutMs?: number;
+  /**
+   * Send items again after their answer was lost (they are in doubt). Right when the sender's writes
+   * are idempotent (a stable id per item). With false, such items are counted `unconfirmed` at once
+   * instead of risking a second copy. Default true.
+   */
+  resendInDoubt?: boolean;
   /** Observers (must not throw; what they throw is reported and ignored). */
   onDrop?: (reason: Exclude<SinkDropReason, 'rejected'> | 'unconfirmed', values: readonly T[]) => void;
   /** Items refused for good, with the sender's error: the place to dead-letter them. */

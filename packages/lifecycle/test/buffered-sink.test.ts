@@ -142,7 +142,8 @@ describe('BufferedSink', () => {
     };
     const s = sink(store, { flushIntervalMs: 10_000, backoff: { initialMs: 200, maxMs: 200, jitter: 0 } });
     for (let i = 0; i < 10; i++) s.push(i);
-    await waitFor(() => s.stats().inDoubt === 5, { what: 'five items back in the buffer, in doubt' });
+    // The five go again at once (put-back items do not wait for the flush timer), marked in doubt.
+    await waitFor(() => s.stats().sent === 10, { timeoutMs: 1000, what: 'the five re-sent and confirmed' });
     await s.close();
     expect(s.stats()).toMatchObject({ sent: 10, unconfirmed: 0, retried: 5, inDoubt: 0 });
     expect([...store.stored.values()].every((n) => n === 1)).toBe(true);
@@ -180,6 +181,123 @@ describe('BufferedSink', () => {
     expect(windows).toEqual([1]);
     expect(s.stats()).toMatchObject({ sent: 620, buffered: 0 });
     expect(store.stored.size).toBe(620);
+  });
+
+  it('halves the window once per round trip: answers to requests sent before the decrease do not halve it again', async () => {
+    const store = new Store();
+    const release: (() => void)[] = [];
+    store.answer = async (batch) => {
+      await new Promise<void>((resolve) => release.push(resolve));
+      store.keep(batch.slice(1).map((item) => item.value));
+      return { kind: 'items', retry: [0] };
+    };
+    const s = sink(store, { maxConcurrency: 8, maxItems: 10_000, flushIntervalMs: 10_000 });
+    for (let i = 0; i < 200; i++) s.push(i);
+    await waitFor(() => release.length === 8, { what: 'a full window' });
+    // All eight answer with pushback: one decrease (8 → 4), not eight (8 → 1).
+    for (const answer of release.splice(0)) answer();
+    await waitFor(() => s.stats().requests.inFlight === 4 && release.length === 4, {
+      what: 'the next round',
+    });
+    expect(s.stats().window).toBe(4);
+    // The next round was sent after the decrease: its pushback halves the window again.
+    for (const answer of release.splice(0)) answer();
+    await waitFor(() => release.length === 2, { what: 'the round after' });
+    expect(s.stats().window).toBe(2);
+    store.answer = storeAll(store);
+    for (const answer of release.splice(0)) answer();
+    await s.close({ timeoutMs: 2000 });
+    expect(s.stats()).toMatchObject({ received: 200, sent: 200 });
+  });
+
+  it('an answer with every item pushed back halves the window without a pause; at a window of one it pauses', async () => {
+    const store = new Store();
+    const release: (() => void)[] = [];
+    store.answer = async (batch, ctx) => {
+      await new Promise<void>((resolve) => {
+        release.push(resolve);
+        ctx.signal.addEventListener('abort', () => resolve());
+      });
+      return { kind: 'items', retry: batch.map((_, i) => i) };
+    };
+    const s = sink(store, {
+      maxConcurrency: 4,
+      backoff: { initialMs: 10_000, maxMs: 10_000, jitter: 0 },
+      flushIntervalMs: 10_000,
+    });
+    for (let i = 0; i < 40; i++) s.push(i);
+    await waitFor(() => release.length === 4, { what: 'a full window' });
+    release.shift()!();
+    await waitFor(() => s.stats().window === 2, { what: 'the window halved' });
+    expect(s.stats()).toMatchObject({ backoffMs: 0, requests: { failed: 0 } });
+    // Answers to requests sent before the decrease do not halve it again.
+    for (const answer of release.splice(0)) answer();
+    await waitFor(() => release.length === 2, { what: 'the round sent after the decrease' });
+    expect(s.stats()).toMatchObject({ window: 2, backoffMs: 0 });
+    // That round's pushback takes the window to one, still without a pause ...
+    release.shift()!();
+    await waitFor(() => s.stats().window === 1, { what: 'a window of one' });
+    expect(s.stats().backoffMs).toBe(0);
+    // ... and every item pushed back at a window of one pauses, as a failed request does.
+    release.shift()!();
+    await waitFor(() => s.stats().backoffMs > 0, { what: 'a pause' });
+    const closing = s.close({ timeoutMs: 0 });
+    for (const answer of release.splice(0)) answer();
+    await closing;
+    expect(total(s.stats())).toBe(40);
+  });
+
+  it('an answer that stored some items and pushed others back resets the backoff of failed requests', async () => {
+    const store = new Store();
+    let mode: 'down' | 'partial' = 'down';
+    store.answer = async (batch) => {
+      if (mode === 'down') return { kind: 'failed', error: new Error('ECONNREFUSED'), inDoubt: false };
+      // One answer that stores all but the first item; the request after it fails again.
+      mode = 'down';
+      store.keep(batch.slice(1).map((item) => item.value));
+      return { kind: 'items', retry: [0] };
+    };
+    const s = sink(store, {
+      backoff: { initialMs: 100, maxMs: 10_000, factor: 2, jitter: 0 },
+      flushIntervalMs: 10_000,
+      maxItems: 10_000,
+    });
+    const pauses: number[] = [];
+    for (let i = 0; i < 10; i++) s.push(i);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      await s.flush();
+      pauses.push(s.stats().backoffMs);
+    }
+    // 100, 200, 400 ms: the backoff grows while requests fail as a whole.
+    expect(pauses[2]).toBeGreaterThan(300);
+    mode = 'partial';
+    await s.flush();
+    // Progress was made in between: the pause after the next failure starts from 100 ms again (not 800).
+    expect(s.stats().backoffMs).toBeLessThanOrEqual(100);
+    expect(s.stats().backoffMs).toBeGreaterThan(0);
+    await s.close({ timeoutMs: 0 });
+  });
+
+  it('with resendInDoubt false, items whose answer was lost are counted unconfirmed at once, not sent again', async () => {
+    const store = new Store();
+    store.answer = async (batch) => {
+      store.keep(batch.map((item) => item.value));
+      if (batch[0]!.value < 10) return { kind: 'failed', error: new Error('socket hang up'), inDoubt: true };
+      if (batch[0]!.value < 20) return { kind: 'items', unknown: [0, 1, 2] };
+      return { kind: 'stored' };
+    };
+    const dropped: string[] = [];
+    const s = sink(store, {
+      resendInDoubt: false,
+      onDrop: (reason, values) => dropped.push(`${reason}:${values.length}`),
+    });
+    for (let i = 0; i < 30; i++) s.push(i);
+    await s.close({ timeoutMs: 2000 });
+    expect(s.stats()).toMatchObject({ sent: 17, unconfirmed: 13, retried: 0, inDoubt: 0, buffered: 0 });
+    expect(total(s.stats())).toBe(30);
+    expect(dropped.sort()).toEqual(['unconfirmed:10', 'unconfirmed:3']);
+    // Nothing was sent twice.
+    expect([...store.stored.values()].every((n) => n === 1)).toBe(true);
   });
 
   it('isolates refused items by splitting, in a logarithmic number of requests, and stores the rest', async () => {

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { startEsTestServer } from '@org/es-test-server';
 import { type Contestant, noop, ours, pinoElasticsearch, winstonElasticsearch } from './contestants.ts';
 import { entry } from './entry.ts';
+import { burst, peerPushback, pushback } from './pushback.ts';
 
 const quick = process.env.BENCH_QUICK === '1';
 const HOT_N = quick ? 10_000 : 20_000;
@@ -15,6 +16,11 @@ const THROUGHPUT_N = quick ? 50_000 : 200_000;
 const OUTAGE_N = quick ? 200_000 : 1_000_000;
 const PEER_OUTAGE_N = quick ? 20_000 : 100_000;
 const THROUGHPUT_TIMEOUT_MS = 40_000;
+const PUSHBACK_N = quick ? 5_000 : 20_000;
+const BURST_N = quick ? 5_000 : 20_000;
+// BENCH_ONLY=pushback,burst runs only the cases named (hot-path, throughput, pushback, burst, outage-memory).
+const only = process.env.BENCH_ONLY?.split(',').map((name) => name.trim());
+const runs = (name: string) => only === undefined || only.includes(name);
 
 interface Result {
   name: string;
@@ -62,6 +68,16 @@ function table(title: string, results: Result[]) {
       `  ${r.name.padEnd(width)}  ${round(r.value).toLocaleString('en-US').padStart(14)} ${r.unit}${r.note ? `  (${r.note})` : ''}`,
     );
   }
+}
+
+function describeRun(run: {
+  delivered: number;
+  dropped: number;
+  requests: number;
+  retries: number;
+  elapsedMs: number;
+}) {
+  return `${run.delivered} stored, ${run.dropped} dropped, ${run.requests} requests, ${run.retries} retried, ${Math.round(run.elapsedMs)} ms`;
 }
 
 function gc() {
@@ -172,79 +188,168 @@ if (process.env.BENCH_ONLY !== 'es') {
 if (process.env.BENCH_ONLY === 'local') process.exit(0);
 
 // 1
-const hot = await hotPath([
-  () => ours(url, 'large'),
-  () => winstonElasticsearch(url),
-  () => pinoElasticsearch(url),
-  () => noop(),
-]);
-table(
-  `1. hot path (ns per log call incl. deferred work, median of 5 × ${HOT_N.toLocaleString('en-US')}; delivery not included)`,
-  hot,
-);
-{
-  const [o, w, p, n] = hot as [Result, Result, Result, Result];
-  console.log(
-    line(
-      'hot-path',
-      hot,
-      {
-        'ours/winston-elasticsearch': o.value / w.value,
-        'ours/pino-elasticsearch': o.value / p.value,
-        'ours/no-op': o.value / n.value,
-      },
-      'ns/call no slower than winston-elasticsearch (ours/winston-elasticsearch <= 1)',
-      o.value <= w.value,
-    ),
+if (runs('hot-path')) {
+  const hot = await hotPath([
+    () => ours(url, 'large'),
+    () => winstonElasticsearch(url),
+    () => pinoElasticsearch(url),
+    () => noop(),
+  ]);
+  table(
+    `1. hot path (ns per log call incl. deferred work, median of 5 × ${HOT_N.toLocaleString('en-US')}; delivery not included)`,
+    hot,
   );
+  {
+    const [o, w, p, n] = hot as [Result, Result, Result, Result];
+    console.log(
+      line(
+        'hot-path',
+        hot,
+        {
+          'ours/winston-elasticsearch': o.value / w.value,
+          'ours/pino-elasticsearch': o.value / p.value,
+          'ours/no-op': o.value / n.value,
+        },
+        'ns/call no slower than winston-elasticsearch (ours/winston-elasticsearch <= 1)',
+        o.value <= w.value,
+      ),
+    );
+  }
 }
 
 // 2
-const thr = [
-  await throughput(() => ours(url, 'default')),
-  await throughput(() => pinoElasticsearch(url)),
-  await throughput(() => winstonElasticsearch(url)),
-];
-table(
-  `2. delivered throughput (docs/s until the server holds ${THROUGHPUT_N.toLocaleString('en-US')}; producer yields every 100; default caps)`,
-  thr,
-);
-{
-  const [o, p, w] = thr as [Result, Result, Result];
-  console.log(
-    line(
-      'throughput',
-      thr,
-      { 'ours/pino-elasticsearch': o.value / p.value, 'ours/winston-elasticsearch': o.value / w.value },
-      'docs/s at least 1.25x pino-elasticsearch, nothing dropped',
-      o.value >= 1.25 * p.value && o.note === undefined,
-    ),
+if (runs('throughput')) {
+  const thr = [
+    await throughput(() => ours(url, 'default')),
+    await throughput(() => pinoElasticsearch(url)),
+    await throughput(() => winstonElasticsearch(url)),
+  ];
+  table(
+    `2. delivered throughput (docs/s until the server holds ${THROUGHPUT_N.toLocaleString('en-US')}; producer yields every 100; default caps)`,
+    thr,
   );
+  {
+    const [o, p, w] = thr as [Result, Result, Result];
+    console.log(
+      line(
+        'throughput',
+        thr,
+        { 'ours/pino-elasticsearch': o.value / p.value, 'ours/winston-elasticsearch': o.value / w.value },
+        'docs/s at least 1.25x pino-elasticsearch, nothing dropped',
+        o.value >= 1.25 * p.value && o.note === undefined,
+      ),
+    );
+  }
 }
 await server.close();
 
-// 3
-const mem = [
-  outage('ours', OUTAGE_N),
-  outage('ours', PEER_OUTAGE_N),
-  outage('winston-elasticsearch', PEER_OUTAGE_N),
-  outage('pino-elasticsearch', PEER_OUTAGE_N),
-];
-table('3. outage memory (heap growth after forced GC; nothing listens; default caps)', mem);
-{
-  const [big, small, w, p] = mem as [Result, Result, Result, Result];
+// 4
+if (runs('pushback')) {
+  const { healthy, pushback: busy } = await pushback(PUSHBACK_N, 3);
+  const results: Result[] = [
+    {
+      name: 'ours, healthy cluster',
+      value: healthy.docsPerSecond,
+      unit: 'docs/s',
+      note: describeRun(healthy),
+    },
+    {
+      name: 'ours, 1 item in 3 answered 429',
+      value: busy.docsPerSecond,
+      unit: 'docs/s',
+      note: describeRun(busy),
+    },
+  ];
+  // The peers on the same producer and faults, once each (what they do with 429 items, for comparison).
+  const peers = await peerPushback(PUSHBACK_N, [winstonElasticsearch, pinoElasticsearch]);
+  for (const peer of peers) {
+    for (const [label, run] of [
+      ['healthy', peer.healthy],
+      ['1 in 3 429', peer.pushback],
+    ] as const) {
+      results.push({
+        name: `${peer.name}, ${label}`,
+        value: run.docsPerSecond,
+        unit: 'docs/s',
+        note: `${run.delivered} stored in ${Math.round(run.elapsedMs)} ms`,
+      });
+    }
+  }
+  table(
+    `4. pushback (docs/s until ${PUSHBACK_N.toLocaleString('en-US')} are stored; producer yields every 100; ours: buffer holds the run, median of 3 interleaved rounds; peers: once each, until nothing more arrives for 3 s)`,
+    results,
+  );
+  const ratio = busy.docsPerSecond / healthy.docsPerSecond;
   console.log(
     line(
-      'outage-memory',
-      mem,
+      'pushback',
+      results,
       {
-        [`ours@${OUTAGE_N}/ours@${PEER_OUTAGE_N}`]: big.value / small.value,
-        'ours/winston-elasticsearch': small.value / w.value,
-        'ours/pino-elasticsearch': small.value / p.value,
+        '429-every-3rd/healthy': ratio,
+        ...Object.fromEntries(
+          peers.map((peer) => [
+            `${peer.name} 429-every-3rd/healthy`,
+            peer.pushback.docsPerSecond / peer.healthy.docsPerSecond,
+          ]),
+        ),
+        ...Object.fromEntries(
+          peers.map((peer) => [`${peer.name} stored/logged under 429`, peer.pushback.delivered / PUSHBACK_N]),
+        ),
       },
-      `heap growth <= 8 MB at N=${OUTAGE_N} with default caps`,
-      big.value <= 8,
+      'docs/s with one item in three answered 429 at least half of a healthy cluster, everything delivered',
+      ratio >= 0.5 && busy.delivered === PUSHBACK_N && healthy.delivered === PUSHBACK_N,
     ),
   );
+}
+
+// 5
+if (runs('burst')) {
+  const b = await burst(BURST_N, 3, 100, 10);
+  const results: Result[] = [
+    { name: 'delivered', value: b.delivered, unit: 'docs' },
+    { name: 'dropped', value: b.dropped, unit: 'docs' },
+    { name: 'peak requests in flight', value: b.peakRequestsInFlight, unit: 'requests' },
+    { name: 'throughput', value: b.docsPerSecond, unit: 'docs/s', note: describeRun(b) },
+  ];
+  table(
+    `5. burst (${BURST_N.toLocaleString('en-US')} entries, 100 per event-loop turn; every _bulk answered after 10 ms; default caps: 1000 entries, 4 requests; median of 3)`,
+    results,
+  );
+  console.log(
+    line(
+      'burst',
+      results,
+      { 'peak-in-flight/max': b.peakRequestsInFlight / 4, 'dropped/logged': b.dropped / BURST_N },
+      'the window fills (peak requests in flight = maxConcurrentRequests = 4)',
+      b.peakRequestsInFlight === 4,
+    ),
+  );
+}
+
+// 3
+if (runs('outage-memory')) {
+  const mem = [
+    outage('ours', OUTAGE_N),
+    outage('ours', PEER_OUTAGE_N),
+    outage('winston-elasticsearch', PEER_OUTAGE_N),
+    outage('pino-elasticsearch', PEER_OUTAGE_N),
+  ];
+  table('3. outage memory (heap growth after forced GC; nothing listens; default caps)', mem);
+  {
+    const [big, small, w, p] = mem as [Result, Result, Result, Result];
+    console.log(
+      line(
+        'outage-memory',
+        mem,
+        {
+          [`ours@${OUTAGE_N}/ours@${PEER_OUTAGE_N}`]: big.value / small.value,
+          'ours/winston-elasticsearch': small.value / w.value,
+          'ours/pino-elasticsearch': small.value / p.value,
+        },
+        `heap growth <= 8 MB at N=${OUTAGE_N} with default caps`,
+        big.value <= 8,
+      ),
+    );
+  }
 }
 process.exit(0);

@@ -27,15 +27,18 @@ export interface ItemFailure {
   reason: string | undefined;
 }
 
+/** Each position of a batch in exactly one of: stored (not listed), retry, rejected, unknown. */
 export interface BulkOutcome {
-  /** Positions delivered (2xx, or 409 on create with our id: already delivered by an earlier try). */
-  sent: number;
-  /** Of sent, how many were 409 conflicts on our own id (a re-send after a lost response). */
+  /** Positions stored (2xx, or 409 on create with our id: stored by an earlier try whose answer was lost). */
+  stored: number;
+  /** Of stored, how many were 409 conflicts on our own id. */
   alreadyPresent: number;
-  /** Positions to put back and retry (429, 5xx, or unanswered). */
+  /** Positions refused for now and not stored (429, 408, 5xx items): to send again. */
   retry: number[];
-  /** Positions dropped for good (other 4xx), with the first one as a sample. */
+  /** Positions refused for good (other 4xx), with the first one as a sample. */
   rejected: number[];
+  /** Positions the answer says nothing about (a short or malformed answer): maybe stored. */
+  unknown: number[];
   sample: ItemFailure | undefined;
   /** True when the answer did not have one item per document. */
   malformed: boolean;
@@ -53,53 +56,64 @@ interface BulkItemBody {
 /** Classifies each item of a _bulk answer (items come back in request order). */
 export function readBulkResponse(body: unknown, count: number, withIds: boolean): BulkOutcome {
   const outcome: BulkOutcome = {
-    sent: 0,
+    stored: 0,
     alreadyPresent: 0,
     retry: [],
     rejected: [],
+    unknown: [],
     sample: undefined,
     malformed: false,
   };
-  const response = body as { errors?: unknown; items?: unknown } | null | undefined;
+  const response =
+    body !== null && typeof body === 'object' ? (body as { errors?: unknown; items?: unknown }) : undefined;
   const items = Array.isArray(response?.items) ? (response.items as unknown[]) : undefined;
-  if (response?.errors === false && (items === undefined || items.length === count)) {
-    // filter_path may strip the items of a fully successful request.
-    outcome.sent = count;
+  if (response?.errors === false && items !== undefined && items.length === count) {
+    outcome.stored = count;
     return outcome;
   }
   if (items === undefined || items.length !== count) outcome.malformed = true;
   for (let i = 0; i < count; i++) {
-    const wrapper = items?.[i] as Record<string, BulkItemBody> | undefined;
-    const item = wrapper ? Object.values(wrapper)[0] : undefined;
-    const status = typeof item?.status === 'number' ? item.status : undefined;
+    const status = itemStatus(items?.[i]);
     if (status === undefined) {
-      outcome.retry.push(i);
+      outcome.unknown.push(i);
     } else if (status >= 200 && status < 300) {
-      outcome.sent++;
+      outcome.stored++;
     } else if (status === 409 && withIds) {
-      outcome.sent++;
+      outcome.stored++;
       outcome.alreadyPresent++;
     } else if (isRetryableStatus(status)) {
       outcome.retry.push(i);
     } else {
       outcome.rejected.push(i);
-      if (outcome.sample === undefined) {
-        const error = item?.error;
-        outcome.sample = {
-          index: i,
-          status,
-          type: typeof error === 'object' && typeof error?.type === 'string' ? error.type : undefined,
-          reason:
-            typeof error === 'string'
-              ? error
-              : typeof error === 'object' && typeof error?.reason === 'string'
-                ? error.reason
-                : undefined,
-        };
-      }
+      if (outcome.sample === undefined) outcome.sample = failure(i, status, itemBody(items?.[i])?.error);
     }
   }
   return outcome;
+}
+
+function itemBody(wrapper: unknown): BulkItemBody | undefined {
+  if (wrapper === null || typeof wrapper !== 'object') return undefined;
+  const item = Object.values(wrapper as Record<string, unknown>)[0];
+  return item !== null && typeof item === 'object' ? (item as BulkItemBody) : undefined;
+}
+
+function itemStatus(wrapper: unknown): number | undefined {
+  const status = itemBody(wrapper)?.status;
+  return typeof status === 'number' && Number.isInteger(status) ? status : undefined;
+}
+
+function failure(index: number, status: number, error: BulkItemBody['error']): ItemFailure {
+  return {
+    index,
+    status,
+    type: typeof error === 'object' && typeof error?.type === 'string' ? error.type : undefined,
+    reason:
+      typeof error === 'string'
+        ? error
+        : typeof error === 'object' && typeof error?.reason === 'string'
+          ? error.reason
+          : undefined,
+  };
 }
 
 /** `logs-<dataset>-<namespace>`, with the characters Elasticsearch forbids in names replaced. */

@@ -24,7 +24,10 @@ const LOGGER_COUNTERS: readonly StatsPath<LoggerStats>[] = [
   'elasticsearch.logged',
   'elasticsearch.sent',
   'elasticsearch.dropped',
+  'elasticsearch.unconfirmed',
+  'elasticsearch.alreadyStored',
   'elasticsearch.retries',
+  'elasticsearch.splits',
   'elasticsearch.requests',
   'elasticsearch.failedRequests',
 ];

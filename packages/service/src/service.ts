@@ -292,6 +292,7 @@ export class Service<C extends ServiceConfig = ServiceConfig> {
               buffered: es.buffered,
               sent: es.sent,
               dropped: Object.values(es.dropped).reduce((a, b) => a + b, 0),
+              unconfirmed: es.unconfirmed,
             },
           }
         : { elasticsearch: 'off' },

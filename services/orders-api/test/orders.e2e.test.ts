@@ -306,6 +306,9 @@ describe('logs in Elasticsearch (ELASTICSEARCH_URL set)', () => {
       ).text();
       expect(metrics).toMatch(/^logger_elasticsearch_sent_total\{[^}]*\} [1-9]/m);
       expect(metrics).toMatch(/^logger_elasticsearch_reachable\{[^}]*\} 1$/m);
+      // Entries whose answer was lost and that could not be confirmed: a counter, 0 here.
+      expect(metrics).toMatch(/^logger_elasticsearch_unconfirmed_total\{[^}]*\} 0$/m);
+      expect(metrics).toMatch(/^logger_elasticsearch_requests_in_flight\{[^}]*\} \d/m);
       // Elasticsearch down: logs are buffered, so the service is degraded but still ready (200).
       await es.down();
       let degraded: { status: number; body: Json } | null = null;
