@@ -147,7 +147,10 @@ export async function runEndurance(input: ConfigInput, options: RunOptions): Pro
       });
     };
     const currentFault = () => faults.find((f) => f.started && !f.stopped)?.name ?? 'none';
-    let lastAt = started;
+    // Request and error rates over at least (about) a second: autocannon sends each second's requests in
+    // a burst, so with samples every 100 ms nine ticks in ten would read 0 req/s.
+    const rateWindowMs = 0.9 * Math.max(1000, config.sampleIntervalMs ?? 1000);
+    let window = { at: started, requests: 0, errors: 0 };
     const tick = async () => {
       const t = elapsedS();
       for (const f of faults) {
@@ -155,10 +158,15 @@ export async function runEndurance(input: ConfigInput, options: RunOptions): Pro
         if (f.started && !f.stopped && t >= f.endS) transition(f, 'stop');
       }
       const now = Date.now();
-      const dt = Math.max(0.001, (now - lastAt) / 1000);
-      lastAt = now;
       const l = load.take();
-      lastTick = { reqPerS: l.requests / dt, errorRate: l.requests === 0 ? 0 : l.errors / l.requests };
+      window.requests += l.requests;
+      window.errors += l.errors;
+      if (now - window.at >= rateWindowMs) {
+        const dt = (now - window.at) / 1000;
+        const { requests, errors } = window;
+        lastTick = { reqPerS: requests / dt, errorRate: requests === 0 ? 0 : errors / requests };
+        window = { at: now, requests: 0, errors: 0 };
+      }
       ticks++;
       await Promise.all(
         services.map(async (s) => {
