@@ -7,6 +7,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { coarsen, type RecordedSeries } from '@org/shared-endurance';
+// @ts-expect-error: plain ESM script without types
+import { nodeOptionsFor } from '../run-task.mjs';
 
 const [dir, name, factor = '1', command = ''] = process.argv.slice(2);
 if (!dir || !name) {
@@ -24,6 +26,8 @@ const fixture = {
   recorded: {
     date: summary.date,
     node: summary.node,
+    // The .node-options service line at recording time (the services' and the leaky target's heap limits).
+    serviceNodeOptions: nodeOptionsFor('service') as string,
     command,
     durationMs: summary.durationMs,
     endS: summary.endS,

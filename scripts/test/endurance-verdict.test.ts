@@ -1,7 +1,8 @@
 // The endurance memory verdict on RECORDED runs (endurance/fixtures/, kept by record-fixture.ts from
-// real runs on this 2-core box): healthy runs of this repository's services (1 min, 2 min, 30 min, 2 h)
-// must pass, the leaky target
-// must fail at 300 MB/h in 2 minutes and at 20 MB/h in 30 minutes, and its clean twin must pass.
+// real runs on this 2-core box; each fixture names the .node-options service line it ran with, or was
+// recorded before that line had --max-semi-space-size=4 when it names none): healthy runs of this
+// repository's services (2 min, 30 min, 2 h) must pass and the 1-minute one must not fail, the leaky
+// target must fail at 300 MB/h in 2 minutes and at 20 MB/h in 30 minutes, and its clean twin must pass.
 import { readdirSync, readFileSync } from 'node:fs';
 import {
   judgeMemory,
@@ -78,21 +79,23 @@ describe('endurance verdict on recorded runs', () => {
     }
   });
 
-  it('does not fail the healthy 1-minute run whose heap-used floor rose with too few major GCs', () => {
-    // The false alarm "heap slope 667 MB/h, fewer than 4 major GCs": old-generation garbage between
-    // major GCs is not growth of the live set. With too little evidence the heap is not judged.
+  it('does not judge the heap of the healthy 1-minute run: too few major GCs after the sixth', () => {
+    // The false alarm "heap slope 667 MB/h, fewer than 4 major GCs" (old-generation garbage between
+    // major GCs is not growth of the live set), and its mirror: minima of heap used that fall after a
+    // major GC inside the fitted part (orders-api here: −260 MB/h). With too little evidence the heap is
+    // not judged, either way.
     for (const [service, v] of Object.entries(judged('healthy-1m'))) {
-      expect(v.heap.status, `${service}: ${show(v.heap)}`).not.toBe('fail');
-      if (v.heap.method === 'heap-floor' && v.heap.status === 'inconclusive')
-        expect(v.heap.slopeMbPerHour, service).toBeGreaterThan(v.heap.limitMbPerHour);
+      expect(v.heap.method, service).toBe('heap-floor');
+      expect(v.heap.status, `${service}: ${show(v.heap)}`).toBe('inconclusive');
     }
-    expect(Object.values(judged('healthy-1m')).some((v) => v.heap.status === 'inconclusive')).toBe(true);
   });
 
   it('fails the leaky target at 300 MB/h in a 2-minute run and passes its clean twin', () => {
     const leaky = judged('leaky-300mbh-2m')['leaky-target']!;
     expect(leaky.heap.status, show(leaky.heap)).toBe('fail');
-    expect(leaky.heap.slopeMbPerHour).toBeGreaterThan(200);
+    expect(leaky.heap.method).toBe('post-gc');
+    expect(leaky.heap.slopeMbPerHour).toBeGreaterThan(0.7 * 300);
+    expect(leaky.heap.slopeMbPerHour).toBeLessThan(1.5 * 300);
     const clean = judged('leaky-target-clean-2m')['leaky-target']!;
     expect(clean.heap.status, show(clean.heap)).toBe('pass');
   });

@@ -29,6 +29,7 @@ export {
 export { appendHistory, readHistory, type Trend, type TrendRow, trend } from './history.js';
 export { httpCount, sqlCount } from './lost-data.js';
 export {
+  BYTECODE_OLD_AGE,
   type CheckStatus,
   defaultHeapSlopeLimit,
   defaultRssSlopeLimit,
@@ -39,6 +40,7 @@ export {
   rssVerdict,
   type SlopeOptions,
   type SlopeVerdict,
+  settledFromS,
 } from './memory-verdict.js';
 export { readReport, renderPage, samplesCsv, writeReport } from './report/write.js';
 export { type RunOptions, resolveConfig, runEndurance } from './run.js';

@@ -147,7 +147,12 @@ export async function runEndurance(input: ConfigInput, options: RunOptions): Pro
       });
     };
     const currentFault = () => faults.find((f) => f.started && !f.stopped)?.name ?? 'none';
-    let lastAt = started;
+    // Request and error rates over the last 5 s (at least five ticks), sliding: autocannon sends each
+    // second's requests in a burst, so with samples every 250 ms three ticks in four read 0 req/s; a
+    // window of 1 s read 0 or 200 req/s as the bursts drifted across its edges, one of 2 s up to 146.
+    const rateWindowMs = 5 * Math.max(1000, config.sampleIntervalMs ?? 1000);
+    const rateTicks: { at: number; requests: number; errors: number }[] = [];
+    let rateFrom = started;
     const tick = async () => {
       const t = elapsedS();
       for (const f of faults) {
@@ -155,10 +160,15 @@ export async function runEndurance(input: ConfigInput, options: RunOptions): Pro
         if (f.started && !f.stopped && t >= f.endS) transition(f, 'stop');
       }
       const now = Date.now();
-      const dt = Math.max(0.001, (now - lastAt) / 1000);
-      lastAt = now;
       const l = load.take();
-      lastTick = { reqPerS: l.requests / dt, errorRate: l.requests === 0 ? 0 : l.errors / l.requests };
+      rateTicks.push({ at: now, requests: l.requests, errors: l.errors });
+      while (rateTicks.length > 1 && now - rateTicks[0]!.at >= rateWindowMs) rateFrom = rateTicks.shift()!.at;
+      const requests = rateTicks.reduce((a, r) => a + r.requests, 0);
+      const errors = rateTicks.reduce((a, r) => a + r.errors, 0);
+      lastTick = {
+        reqPerS: requests / Math.max(0.001, (now - rateFrom) / 1000),
+        errorRate: requests === 0 ? 0 : errors / requests,
+      };
       ticks++;
       await Promise.all(
         services.map(async (s) => {

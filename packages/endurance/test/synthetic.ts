@@ -17,6 +17,10 @@ export interface Shape {
   rssTauS?: number;
   /** Deterministic noise amplitude on the tenured heap and RSS, MB. */
   noiseMb?: number;
+  /** Live memory of the code run only at start-up, MB: gone from the sixth major GC on (V8 flushes its bytecode). */
+  startupCodeMb?: number;
+  /** Major GCs counted at the start (the process's own, before the run). Default 6: its start-up code is flushed. */
+  gcAtStart?: number;
 }
 
 export function synthetic(shape: Shape, name = 'svc', store = new SeriesStore()): RecordedSeries {
@@ -27,7 +31,12 @@ export function synthetic(shape: Shape, name = 'svc', store = new SeriesStore())
     return ((seed / 2 ** 31) * 2 - 1) * (shape.noiseMb ?? 0);
   };
   for (let s = 0; s <= shape.seconds; s++) {
-    const live = 28 + (leakMbPerHour * s) / 3600 + warmUpMb * Math.min(1, s / warmUpS);
+    const gcMajor = (shape.gcAtStart ?? 6) + (gcEveryS > 0 ? Math.floor(s / gcEveryS) : 0);
+    const live =
+      28 +
+      (leakMbPerHour * s) / 3600 +
+      warmUpMb * Math.min(1, s / warmUpS) +
+      (gcMajor < 6 ? (shape.startupCodeMb ?? 0) : 0);
     const sinceGc = gcEveryS > 0 ? s % gcEveryS : s;
     const tenured = live + promotedMbPerS * sinceGc + noise();
     const young = 2 + ((s * 7) % 30);
@@ -36,7 +45,7 @@ export function synthetic(shape: Shape, name = 'svc', store = new SeriesStore())
       heap_used_mb: tenured + young,
       heap_tenured_mb: tenured,
       rss_mb: rss,
-      gc_major: gcEveryS > 0 ? Math.floor(s / gcEveryS) : 0,
+      gc_major: gcMajor,
     });
   }
   return store.toJSON();

@@ -10,6 +10,7 @@ import {
   heapVerdict,
   minMajorGcs,
   rssVerdict,
+  settledFromS,
 } from '../src/memory-verdict.ts';
 import { linearRegression } from '../src/stats.ts';
 import { synthetic } from './synthetic.ts';
@@ -80,10 +81,10 @@ describe('memory verdict', () => {
   });
 
   it('reaches back from the last third until it holds the major GCs it needs', () => {
-    const series = synthetic({ seconds: 120, gcEveryS: 20 });
+    const series = synthetic({ seconds: 120, gcEveryS: 12 });
     const v = heapVerdict(series.services.svc, { endS: 120, warmUpS: 30, limitMbPerHour: 150 });
-    expect(minMajorGcs(90)).toBe(4);
-    expect(v.evidence).toEqual({ points: 4, needed: 4 });
+    expect(minMajorGcs(90)).toBe(6);
+    expect(v.evidence).toEqual({ points: 6, needed: 6 });
     expect(v.fromS).toBeLessThan(120 - 90 / 3);
     expect(v.fromS).toBeGreaterThanOrEqual(30);
   });
@@ -97,6 +98,45 @@ describe('memory verdict', () => {
     expect(heapVerdict(leak.services.svc, { endS: 240, warmUpS: 60, limitMbPerHour: 150 }).status).toBe(
       'fail',
     );
+  });
+
+  it('judges the heap from the sixth major GC on, after V8 has flushed the start-up bytecode', () => {
+    // The leaky target on the service line, 1 minute, 600 MB/h: 4.5 MB of start-up code leave the live
+    // set at the process's sixth major GC.
+    const step = { seconds: 60, startupCodeMb: 4.5, promotedMbPerS: 0.3, noiseMb: 0.2, leakMbPerHour: 600 };
+    // A major GC every 7 s (the first before the run): the sixth lands at 35 s, inside the judged part.
+    const sparse = synthetic({ ...step, gcEveryS: 7, gcAtStart: 1 }).services.svc;
+    expect(settledFromS(sparse, 15)).toBe(35);
+    // Judged across the step (from the warm-up's end, as before), the leak passed: the missed leak.
+    const across = heapVerdict(sparse, { endS: 60, warmUpS: 15, limitMbPerHour: 150, settleMajorGcs: 0 });
+    expect(across.method).toBe('post-gc');
+    expect(across.status, across.reason).toBe('pass');
+    // Judged from the sixth major GC on there are 2 of the 6 needed: not judged, never a pass.
+    const settled = heapVerdict(sparse, { endS: 60, warmUpS: 15, limitMbPerHour: 150 });
+    expect(settled.status, settled.reason).toBe('inconclusive');
+    // Every 9 s, the sixth at 45 s: the minima of heap used over 45–60 s fall after the GC at 54 s.
+    const late = heapVerdict(synthetic({ ...step, gcEveryS: 9, gcAtStart: 1 }).services.svc, {
+      endS: 60,
+      warmUpS: 15,
+      limitMbPerHour: 150,
+    });
+    expect(late.method).toBe('heap-floor');
+    expect(late.slopeMbPerHour).toBeLessThan(0);
+    expect(late.status, late.reason).toBe('inconclusive');
+    // A major GC every 3 s (the sixth at 18 s): judged from there, within 0.7–1.3 × the leak.
+    const dense = { ...step, gcEveryS: 3, gcAtStart: 0 };
+    expect(settledFromS(synthetic(dense).services.svc, 15)).toBe(18);
+    const leaky = judge(60, dense).heap;
+    expect(leaky.method).toBe('post-gc');
+    expect(leaky.status, leaky.reason).toBe('fail');
+    expect(leaky.fromS).toBeGreaterThanOrEqual(18);
+    expect(leaky.slopeMbPerHour).toBeGreaterThan(0.7 * 600);
+    expect(leaky.slopeMbPerHour).toBeLessThan(1.3 * 600);
+    const clean = judge(60, { ...dense, leakMbPerHour: 0 }).heap;
+    expect(clean.status, clean.reason).toBe('pass');
+    expect(Math.abs(clean.slopeMbPerHour)).toBeLessThan(150);
+    // A run that never reaches its sixth major GC keeps its warm-up.
+    expect(settledFromS(synthetic({ seconds: 60, gcEveryS: 20, gcAtStart: 0 }).services.svc, 15)).toBe(15);
   });
 
   it('is not moved by one stray post-GC point', () => {
