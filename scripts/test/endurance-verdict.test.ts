@@ -46,6 +46,7 @@ describe('endurance verdict on recorded runs', () => {
         'healthy-2h.json',
         'healthy-2m.json',
         'healthy-30m.json',
+        'healthy-30m-service-line.json',
         'leaky-20mbh-30m.json',
         'leaky-300mbh-2m.json',
         'leaky-target-clean-2m.json',
@@ -53,7 +54,7 @@ describe('endurance verdict on recorded runs', () => {
     );
   });
 
-  it.each(['healthy-2m', 'healthy-30m', 'healthy-2h'])(
+  it.each(['healthy-2m', 'healthy-30m', 'healthy-30m-service-line', 'healthy-2h'])(
     'passes the healthy run %s of orders-api and events-ingest',
     (name) => {
       const verdicts = judged(name);
@@ -108,7 +109,7 @@ describe('endurance verdict on recorded runs', () => {
   });
 
   it('fails the healthy runs with a leak of twice the limit added to their heap', () => {
-    for (const name of ['healthy-2m', 'healthy-30m']) {
+    for (const name of ['healthy-2m', 'healthy-30m', 'healthy-30m-service-line']) {
       const f = load(name);
       const durationS = f.recorded.durationMs / 1000;
       const limit = judged(name)['orders-api']!.heap.limitMbPerHour;
