@@ -11,6 +11,7 @@ import pino from 'pino';
 import sonicBoom from 'sonic-boom';
 import winston from 'winston';
 import Transport from 'winston-transport';
+import { dag, wide } from '../test/fixtures/hostile-shapes.ts';
 
 const SonicBoom = sonicBoom.default;
 type SonicBoom = InstanceType<typeof SonicBoom>;
@@ -187,20 +188,6 @@ for (const pace of [0, 10]) {
 for (const c of contestants) await c.close();
 
 // ---------------------------------------------------------------- hostile inputs: ms per call
-function wide(keys: number): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (let i = 0; i < keys; i++) out[`key${i}`] = i;
-  return out;
-}
-function dag(): Record<string, unknown> {
-  let level: Record<string, unknown> = wide(1000);
-  for (let d = 0; d < 10; d++) {
-    const next: Record<string, unknown> = {};
-    for (let i = 0; i < 1000; i++) next[`k${i}`] = level;
-    level = next;
-  }
-  return level;
-}
 const hostileInputs: [string, unknown, (() => void) | undefined][] = [
   ['100 000 top-level keys', wide(100_000), undefined],
   ['Object.keys() of those alone (floor)', undefined, undefined],

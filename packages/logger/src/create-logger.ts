@@ -144,6 +144,17 @@ export function createLogger(options: LoggerOptions): Logger {
   if (service.version !== undefined) serviceInfo.version = service.version;
 
   let formatErrors = 0;
+  /** A log call whose entry could not be written: counted, reported, never thrown. */
+  const writeFailed = (error: unknown): void => {
+    formatErrors++;
+    report(
+      onError,
+      new LoggerError('ORG_LOGGER_FORMAT_FAILED', 'writing a log entry failed', { cause: error }),
+      {
+        source: 'logger',
+      },
+    );
+  };
   let colour = false;
   const formatOptions: EcsFormatOptions = {
     service: serviceInfo,
@@ -312,12 +323,7 @@ export function createLogger(options: LoggerOptions): Logger {
       record[LEVEL] ??= levelName;
       dispatch(record, levelName, LEVEL_VALUES[logger.level] ?? -1);
     } catch (error) {
-      formatErrors++;
-      report(
-        onError,
-        new LoggerError('ORG_LOGGER_FORMAT_FAILED', 'writing a log entry failed', { cause: error }),
-        { source: 'logger' },
-      );
+      writeFailed(error);
     }
     return true;
   };
@@ -370,14 +376,7 @@ export function createLogger(options: LoggerOptions): Logger {
       if (self.silent) return self;
       dispatch(info, levelName, LEVEL_VALUES[self.level] ?? -1);
     } catch (error) {
-      formatErrors++;
-      report(
-        onError,
-        new LoggerError('ORG_LOGGER_FORMAT_FAILED', 'writing a log entry failed', { cause: error }),
-        {
-          source: 'logger',
-        },
-      );
+      writeFailed(error);
     }
     return self;
   }
@@ -398,12 +397,7 @@ export function createLogger(options: LoggerOptions): Logger {
             merged[kArgs] = [...metas, ...(((info as InfoLike)[kArgs] as unknown[] | undefined) ?? [])];
             return logger.write(merged);
           } catch (error) {
-            formatErrors++;
-            report(
-              onError,
-              new LoggerError('ORG_LOGGER_FORMAT_FAILED', 'writing a log entry failed', { cause: error }),
-              { source: 'logger' },
-            );
+            writeFailed(error);
             return true;
           }
         },

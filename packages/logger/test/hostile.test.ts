@@ -1,6 +1,7 @@
 // Hostile arguments: every call writes exactly one line and none throws, whatever the argument does.
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../src/index.js';
+import { dag, wide } from './fixtures/hostile-shapes.ts';
 import { captureStream, collectingReporter } from './helpers.js';
 
 function make(maxEntryBytes?: number) {
@@ -41,23 +42,6 @@ const throwsHostile = {
     throw allTraps;
   },
 };
-
-function wide(keys: number): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (let i = 0; i < keys; i++) out[`key${i}`] = i;
-  return out;
-}
-
-/** One wide object referenced from every key of another, ten levels deep: 1000^10 paths. */
-function dag(): Record<string, unknown> {
-  let level: Record<string, unknown> = wide(1000);
-  for (let d = 0; d < 10; d++) {
-    const next: Record<string, unknown> = {};
-    for (let i = 0; i < 1000; i++) next[`k${i}`] = level;
-    level = next;
-  }
-  return level;
-}
 
 describe('a log call with hostile input writes one line and never throws', () => {
   const cases: [string, (logger: ReturnType<typeof make>['logger']) => unknown][] = [
