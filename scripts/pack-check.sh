@@ -45,6 +45,8 @@ cd "$work/app"
 cat >package.json <<'EOF'
 { "name": "pack-check-app", "version": "1.0.0", "private": true, "type": "module" }
 EOF
+# As @org/shared-leakcheck's README tells a team: memlab brings puppeteer, whose browser download is off.
+echo 'module.exports = { skipDownload: true };' >.puppeteerrc.cjs
 npm install --no-audit --no-fund --loglevel=error "$work"/tarballs/*.tgz @types/node@24 >/dev/null
 [[ -L node_modules/@org/shared-service ]] && fail "installed as a link, not from the tarball"
 
