@@ -26,10 +26,13 @@ import {
   type ElasticsearchTransportOptions,
   type ElasticsearchTransportStats,
 } from './es-transport.js';
+import { fdOutput } from './fd-output.js';
+import { fileOutput } from './file-output.js';
 import { LEVEL_VALUES, LEVELS, type LogFormat, resolveFormat, resolveLevel } from './level.js';
-import { fdOutput, fileOutput, type Output, streamOutput } from './outputs.js';
+import type { Output } from './outputs.js';
 import { prettyLine } from './pretty-format.js';
 import { DEFAULT_REDACT_KEYS, type SafeObject, safeRead, safeString } from './sanitize.js';
+import { streamOutput } from './stream-output.js';
 
 export interface FileOptions {
   filename: string;
