@@ -8,18 +8,9 @@ import {
   stderrReporter,
 } from '@org/shared-lifecycle';
 import winston from 'winston';
-import {
-  CallInfo,
-  type EcsFormatOptions,
-  ecsEntry,
-  ecsLine,
-  type InfoLike,
-  kArgs,
-  kEcsLine,
-  LEVEL,
-  type ServiceInfo,
-  setEcsLine,
-} from './ecs-format.js';
+import { ecsEntry, ecsLine } from './ecs-format.js';
+import { CallInfo, type InfoLike, kArgs, kEcsLine, LEVEL, setEcsLine } from './ecs-info.js';
+import type { EcsFormatOptions, ServiceInfo } from './ecs-options.js';
 import { LoggerError } from './errors.js';
 import {
   ElasticsearchTransport,

@@ -5,7 +5,7 @@ export {
   type LoggerOptions,
   type LoggerStats,
 } from './create-logger.js';
-export { ECS_VERSION, type ServiceInfo } from './ecs-format.js';
+export { ECS_VERSION, type ServiceInfo } from './ecs-options.js';
 export { LOGGER_ERROR_CODES, LoggerError, type LoggerErrorCode } from './errors.js';
 export {
   ElasticsearchTransport,
