@@ -1,110 +1,26 @@
-import {
-  CloseOnce,
-  type CloseOptions,
-  checkNumber,
-  type ErrorReporter,
-  ListenerGroup,
-  report,
-  stderrReporter,
-} from '@org/shared-lifecycle';
+// createLogger: the options checked, the outputs and winston wired together, winston's log API, shutdown and stats.
+import { CloseOnce, type CloseOptions, ListenerGroup, report, stderrReporter } from '@org/shared-lifecycle';
 import winston from 'winston';
-import {
-  CallInfo,
-  type EcsFormatOptions,
-  ecsEntry,
-  ecsLine,
-  type InfoLike,
-  kArgs,
-  kEcsLine,
-  LEVEL,
-  type ServiceInfo,
-  setEcsLine,
-} from './ecs-format.js';
+import { ecsLine } from './ecs-format.js';
+import { CallInfo, type InfoLike, kArgs, kEcsLine, LEVEL, setEcsLine } from './ecs-info.js';
+import type { EcsFormatOptions, ServiceInfo } from './ecs-options.js';
 import { LoggerError } from './errors.js';
+import { LEVEL_VALUES, LEVELS, resolveLevel } from './level.js';
 import {
-  ElasticsearchTransport,
-  type ElasticsearchTransportOptions,
-  type ElasticsearchTransportStats,
-} from './es-transport.js';
-import { LEVEL_VALUES, LEVELS, type LogFormat, resolveFormat, resolveLevel } from './level.js';
-import { fdOutput, fileOutput, type Output, streamOutput } from './outputs.js';
-import { prettyLine } from './pretty-format.js';
-import { DEFAULT_REDACT_KEYS, type SafeObject, safeRead, safeString } from './sanitize.js';
-
-export interface FileOptions {
-  filename: string;
-  /** Rotate at this size. Default 10 MiB. */
-  maxSizeBytes?: number;
-  /** Keep this many files. Default 5. */
-  maxFiles?: number;
-  level?: string;
-}
-
-export interface LoggerOptions {
-  service: ServiceInfo;
-  /** Default: LOG_LEVEL, else 'info' in production and 'debug' elsewhere. */
-  level?: string;
-  /** Ship to Elasticsearch; when absent, console only. */
-  elasticsearch?: ElasticsearchTransportOptions;
-  /** Keys (case-insensitive) whose values are replaced by '[REDACTED]'. Replaces the defaults; false: none. */
-  redact?: readonly string[] | false;
-  /** Per-entry cap in UTF-8 bytes; larger entries are truncated with a marker. Default 16 KiB. */
-  maxEntryBytes?: number;
-  /** The error channel for transport failures, drops and format errors. Default: one line on stderr. */
-  onError?: ErrorReporter;
-  /**
-   * Lines on stdout (true, default), on another file descriptor (`fd`, e.g. 2 for stderr), on a given
-   * stream, or not at all (false).
-   */
-  console?: boolean | { stream?: NodeJS.WritableStream; fd?: number; level?: string };
-  /**
-   * The console's format: 'json' (ECS JSON lines) or 'pretty' (one readable line per entry, coloured
-   * on a TTY unless NO_COLOR is set). Default: LOG_FORMAT, else 'json'. Files and Elasticsearch
-   * always get ECS JSON.
-   */
-  format?: LogFormat;
-  /** A size- and count-limited file transport; never added unless configured. */
-  file?: FileOptions;
-  /** Fields added to every entry. */
-  defaultMeta?: Record<string, unknown>;
-  /**
-   * Called on every log call for fields to add to its entry, such as the current request's trace and
-   * request ids from an AsyncLocalStorage (`contextLogFields` of `@org/shared-middleware`). Return
-   * undefined for none. Precedence, lowest first: defaultMeta, context, child() metadata, the call's.
-   * It must be cheap; if it throws, the entry is written with a placeholder in `extra.args`.
-   */
-  context?: () => object | undefined;
-  /** Environment for LOG_LEVEL and NODE_ENV. Default process.env. */
-  env?: Record<string, string | undefined>;
-  /** Default deadline of shutdown(). Default 5000 ms. */
-  shutdownTimeoutMs?: number;
-  /** Clock (tests). Default Date.now. */
-  now?: () => number;
-}
-
-export interface LoggerStats {
-  level: string;
-  /** Entries accepted by the log methods. */
-  logged: number;
-  /** Entries whose formatting failed unexpectedly (a minimal entry was written instead). */
-  formatErrors: number;
-  /** Entries logged after shutdown() started (not written anywhere). */
-  droppedAfterShutdown: number;
-  /** Lines the console or file output refused because 64 MiB were already waiting to be written. */
-  outputDropped: number;
-  closed: boolean;
-  /** The Elasticsearch transport's stats, undefined when there is none. */
-  elasticsearch: ElasticsearchTransportStats | undefined;
-}
-
-export type Logger = winston.Logger & {
-  stats(): LoggerStats;
-  /** Flushes and closes the Elasticsearch transport within the deadline, then closes winston. Idempotent; never rejects. */
-  shutdown(options?: CloseOptions): Promise<void>;
-  [Symbol.asyncDispose](): Promise<void>;
-  /** The Elasticsearch transport, when configured. */
-  readonly elasticsearch: ElasticsearchTransport | undefined;
-};
+  type ChildLogger,
+  contextFields,
+  INFO_KEYS,
+  isMessageObject,
+  kChildMeta,
+  MESSAGE_KEYS,
+  readLevel,
+  readMessage,
+} from './log-calls.js';
+import { createDispatch, outputsTake } from './log-dispatch.js';
+import { optionNumber } from './logger-option-checks.js';
+import { createOutputs } from './logger-outputs.js';
+import type { Logger, LoggerOptions, LoggerStats } from './logger-types.js';
+import { DEFAULT_REDACT_KEYS } from './sanitize.js';
 
 export function createLogger(options: LoggerOptions): Logger {
   if (options === null || typeof options !== 'object') {
@@ -155,7 +71,6 @@ export function createLogger(options: LoggerOptions): Logger {
       },
     );
   };
-  let colour = false;
   const formatOptions: EcsFormatOptions = {
     service: serviceInfo,
     redact: new Set(redact.map((key) => key.toLowerCase())),
@@ -183,56 +98,7 @@ export function createLogger(options: LoggerOptions): Logger {
   });
 
   // The package's own outputs: written directly, each entry formatted once (see outputs.ts).
-  const format = resolveFormat(options.format, env);
-  const outputs: Output[] = [];
-  const consoleOption = options.console ?? true;
-  if (consoleOption !== false) {
-    const consoleLevel = outputLevel(
-      'console.level',
-      typeof consoleOption === 'object' ? consoleOption.level : undefined,
-    );
-    const stream = typeof consoleOption === 'object' ? consoleOption.stream : undefined;
-    const fd =
-      typeof consoleOption === 'object' && consoleOption.fd !== undefined
-        ? optionNumber('console.fd', consoleOption.fd, 0)
-        : 1;
-    const pretty = format === 'pretty';
-    const tty = stream ?? (fd === 1 ? process.stdout : fd === 2 ? process.stderr : {});
-    colour = pretty && (tty as { isTTY?: boolean }).isTTY === true && env.NO_COLOR === undefined;
-    outputs.push(
-      stream
-        ? streamOutput(consoleLevel, pretty, stream, onError)
-        : fdOutput(fd, consoleLevel, pretty, onError),
-    );
-  }
-  if (options.file !== undefined) {
-    const file = options.file;
-    if (file === null || typeof file.filename !== 'string' || file.filename === '') {
-      throw new LoggerError('ORG_LOGGER_INVALID_OPTION', 'file.filename must be a non-empty string', {
-        details: { option: 'file.filename' },
-      });
-    }
-    outputs.push(
-      fileOutput({
-        filename: file.filename,
-        maxSizeBytes: optionNumber('file.maxSizeBytes', file.maxSizeBytes ?? 10 * 1024 * 1024, 1024),
-        maxFiles: optionNumber('file.maxFiles', file.maxFiles ?? 5, 1),
-        level: outputLevel('file.level', file.level),
-        onError,
-      }),
-    );
-  }
-  let es: ElasticsearchTransport | undefined;
-  if (options.elasticsearch !== undefined) {
-    es = new ElasticsearchTransport({
-      onError,
-      service: serviceInfo,
-      ...options.elasticsearch,
-      dataStream: { dataset: service.name, ...options.elasticsearch.dataStream },
-      maxEntryBytes: Math.max(options.elasticsearch.maxEntryBytes ?? 0, maxEntryBytes),
-    });
-  }
-  const anyPretty = outputs.some((output) => output.pretty);
+  const { outputs, colour, es } = createOutputs(options, env, onError, service, serviceInfo, maxEntryBytes);
 
   // winston's pipeline carries only transports added with add(): the entries reach them formatted.
   const logger = winston.createLogger({
@@ -260,40 +126,7 @@ export function createLogger(options: LoggerOptions): Logger {
     );
   }
 
-  /** Writes one info to every output, the Elasticsearch transport and winston's transports whose level takes it. */
-  function dispatch(info: InfoLike & Record<symbol, unknown>, levelName: string, threshold: number): void {
-    const value = LEVEL_VALUES[levelName];
-    if (value === undefined) return;
-    let line: string | undefined;
-    let doc: SafeObject | undefined;
-    if (anyPretty) {
-      const entry = ecsEntry(info, formatOptions);
-      line = entry.line;
-      doc = entry.doc;
-    }
-    for (let i = 0; i < outputs.length; i++) {
-      const output = outputs[i]!;
-      const limit = output.level === undefined ? threshold : LEVEL_VALUES[output.level]!;
-      if (limit < value) continue;
-      if (output.pretty) output.write(doc === undefined ? line! : prettyLine(doc, colour));
-      else {
-        if (line === undefined) line = ecsLine(info, formatOptions);
-        output.write(line);
-      }
-    }
-    if (es !== undefined) {
-      const limit = es.level === undefined ? threshold : (LEVEL_VALUES[es.level] ?? threshold);
-      if (limit >= value) {
-        if (line === undefined) line = ecsLine(info, formatOptions);
-        setEcsLine(info, line);
-        es.log(info, noop);
-      }
-    }
-    if (hasTransports()) {
-      setEcsLine(info, line ?? ecsLine(info, formatOptions));
-      streamWrite(info);
-    }
-  }
+  const dispatch = createDispatch({ outputs, es, formatOptions, colour, hasTransports, streamWrite });
 
   // isLevelEnabled: true when an output, the Elasticsearch transport or a winston transport takes the level.
   const winstonIsLevelEnabled = logger.isLevelEnabled.bind(logger);
@@ -301,15 +134,7 @@ export function createLogger(options: LoggerOptions): Logger {
     const value = LEVEL_VALUES[levelName];
     const threshold = LEVEL_VALUES[this.level];
     if (value === undefined || threshold === undefined) return false;
-    for (let i = 0; i < outputs.length; i++) {
-      const own = outputs[i]!.level;
-      if ((own === undefined ? threshold : LEVEL_VALUES[own]!) >= value) return true;
-    }
-    if (
-      es !== undefined &&
-      (es.level === undefined ? threshold : (LEVEL_VALUES[es.level] ?? threshold)) >= value
-    )
-      return true;
+    if (outputsTake(outputs, es, threshold, value)) return true;
     if (hasTransports()) return winstonIsLevelEnabled.call(this, levelName);
     return outputs.length === 0 && es === undefined && threshold >= value;
   };
@@ -461,77 +286,4 @@ export function createLogger(options: LoggerOptions): Logger {
   };
   logger[Symbol.asyncDispose] = () => logger.shutdown();
   return logger;
-}
-
-/** Where a child logger keeps its child() metadata (outermost first). */
-const kChildMeta: unique symbol = Symbol('@org/shared-logger.childMeta');
-type ChildLogger = winston.Logger & { [kChildMeta]?: unknown[] };
-
-const MESSAGE_KEYS = new Set(['message']);
-const INFO_KEYS = new Set(['message', 'level']);
-
-/** An object carrying its own message (`info({ message, … })`); false for Errors and unreadable objects. */
-function isMessageObject(value: unknown): value is object {
-  if (value === null || typeof value !== 'object') return false;
-  try {
-    return !(value instanceof Error) && 'message' in value;
-  } catch {
-    return false;
-  }
-}
-
-function readMessage(value: object): unknown {
-  try {
-    return (value as { message?: unknown }).message;
-  } catch (error) {
-    return `[message getter threw: ${safeString(safeRead(() => (error as Error).message)) ?? 'unknown'}]`;
-  }
-}
-
-function contextFields(context: () => object | undefined): unknown {
-  try {
-    const fields = context();
-    return fields === null ? undefined : fields;
-  } catch (error) {
-    return `[context() threw: ${safeString(safeRead(() => (error as Error).message)) ?? 'unknown'}]`;
-  }
-}
-
-function readLevel(value: object): string {
-  try {
-    const level = (value as { level?: unknown }).level;
-    return typeof level === 'string' && (LEVELS as readonly string[]).includes(level) ? level : 'info';
-  } catch {
-    return 'info';
-  }
-}
-
-function noop(): void {}
-
-/** An output's own level (validated), or undefined for the logger's. */
-function outputLevel(option: string, value: string | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  try {
-    return resolveLevel(value, {}, false);
-  } catch (error) {
-    throw new LoggerError('ORG_LOGGER_INVALID_LEVEL', `${option}: ${(error as Error).message}`, {
-      cause: error,
-      details: { option, level: value },
-    });
-  }
-}
-
-function optionNumber(name: string, value: unknown, min: number): number {
-  try {
-    return checkNumber(name, value, { min });
-  } catch (error) {
-    throw new LoggerError(
-      'ORG_LOGGER_INVALID_OPTION',
-      error instanceof Error ? error.message : String(error),
-      {
-        cause: error,
-        details: { option: name, value },
-      },
-    );
-  }
 }

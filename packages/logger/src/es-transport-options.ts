@@ -1,7 +1,7 @@
 /** ElasticsearchTransport's options, their defaults and their checks. */
 import type { Client } from '@elastic/elasticsearch';
 import { type BackoffOptions, checkNumber, type ErrorReporter } from '@org/shared-lifecycle';
-import type { ServiceInfo } from './ecs-format.js';
+import type { ServiceInfo } from './ecs-options.js';
 import { LoggerError } from './errors.js';
 import { type BulkOp, dataStreamName } from './es-bulk.js';
 import type { ClientOptions } from './es-client.js';

@@ -11,7 +11,9 @@ import {
   stderrReporter,
 } from '@org/shared-lifecycle';
 import TransportStream from 'winston-transport';
-import { type EcsFormatOptions, ecsLine, type InfoLike, kEcsLine, MESSAGE } from './ecs-format.js';
+import { ecsLine } from './ecs-format.js';
+import { type InfoLike, kEcsLine, MESSAGE } from './ecs-info.js';
+import type { EcsFormatOptions } from './ecs-options.js';
 import { LoggerError } from './errors.js';
 import type { BufferedDoc } from './es-bulk.js';
 import { loadClient, safeCause } from './es-client.js';

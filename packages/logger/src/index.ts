@@ -1,11 +1,5 @@
-export {
-  createLogger,
-  type FileOptions,
-  type Logger,
-  type LoggerOptions,
-  type LoggerStats,
-} from './create-logger.js';
-export { ECS_VERSION, type ServiceInfo } from './ecs-format.js';
+export { createLogger } from './create-logger.js';
+export { ECS_VERSION, type ServiceInfo } from './ecs-options.js';
 export { LOGGER_ERROR_CODES, LoggerError, type LoggerErrorCode } from './errors.js';
 export {
   ElasticsearchTransport,
@@ -13,4 +7,5 @@ export {
   type ElasticsearchTransportStats,
 } from './es-transport.js';
 export { LEVELS, type Level, LOG_FORMATS, type LogFormat, resolveFormat, resolveLevel } from './level.js';
+export type { FileOptions, Logger, LoggerOptions, LoggerStats } from './logger-types.js';
 export { DEFAULT_REDACT_KEYS, REDACTED } from './sanitize.js';
