@@ -1,5 +1,5 @@
 // BufferedSink: accepts items now and ships them later, in batches, through a sender, every item accounted for.
-import { BoundedQueue, type DropReason } from './bounded-queue.js';
+import { BoundedQueue } from './bounded-queue.js';
 import type { CloseContext } from './close-context.js';
 import { Resource } from './close-once.js';
 import { Deque } from './deque.js';
@@ -7,15 +7,10 @@ import { LifecycleError } from './errors.js';
 import { OwnedInterval, sleep } from './owned-timer.js';
 import { type ErrorReporter, report, stderrReporter } from './report.js';
 import type { Entry, Request, Slot } from './sink-entry.js';
+import { SinkLosses } from './sink-losses.js';
 import { closeTimeoutOf, flushIntervalOf, queueOptions, sinkSettings } from './sink-options.js';
 import { sortItems } from './sink-result.js';
-import type {
-  BufferedSinkOptions,
-  BufferedSinkStats,
-  Sender,
-  SendResult,
-  SinkDropReason,
-} from './sink-types.js';
+import type { BufferedSinkOptions, BufferedSinkStats, Sender, SendResult } from './sink-types.js';
 import { SendWindow } from './sink-window.js';
 
 /**
@@ -56,13 +51,7 @@ export class BufferedSink<T> extends Resource {
   readonly #timer: OwnedInterval;
   readonly #onError: ErrorReporter;
   readonly #options: BufferedSinkOptions<T>;
-  readonly #dropped: Record<SinkDropReason, number> = {
-    overflow: 0,
-    expired: 0,
-    oversize: 0,
-    rejected: 0,
-    closed: 0,
-  };
+  readonly #losses: SinkLosses<T>;
   readonly #waiters: (() => void)[] = [];
   #splitItems = 0;
   #splitBytes = 0;
@@ -71,7 +60,6 @@ export class BufferedSink<T> extends Resource {
   #inFlightItems = 0;
   #received = 0;
   #sent = 0;
-  #unconfirmed = 0;
   #retried = 0;
   #splitCount = 0;
   #totalRequests = 0;
@@ -96,8 +84,11 @@ export class BufferedSink<T> extends Resource {
     this.requestTimeoutMs = settings.requestTimeoutMs;
     this.isolateBelow = settings.isolateBelow;
     this.resendInDoubt = settings.resendInDoubt;
+    this.#losses = new SinkLosses(this.name, options, this.#onError, (count) => {
+      this.#inDoubt -= count;
+    });
     this.#queue = new BoundedQueue<Slot<T>>(
-      queueOptions(options, (reason, entries) => this.#onQueueDrop(reason, entries)),
+      queueOptions(options, (reason, entries) => this.#losses.queueDrop(reason, entries)),
     );
     this.#window = new SendWindow(this.maxConcurrency, options.backoff, () => this.#pump());
     this.#timer = new OwnedInterval(() => this.#tick(), {
@@ -114,8 +105,7 @@ export class BufferedSink<T> extends Resource {
   push(value: T, bytes?: number): boolean {
     this.#received++;
     if (this.#closing) {
-      this.#dropped.closed++;
-      this.#observe(() => this.#options.onDrop?.('closed', [value]));
+      this.#losses.closed(value);
       return false;
     }
     const slot: Slot<T> = { value, inDoubt: false, attempts: 0 };
@@ -157,8 +147,8 @@ export class BufferedSink<T> extends Resource {
       inDoubt: this.#inDoubt,
       inFlight: this.#inFlightItems,
       sent: this.#sent,
-      unconfirmed: this.#unconfirmed,
-      dropped: { ...this.#dropped },
+      unconfirmed: this.#losses.unconfirmed,
+      dropped: { ...this.#losses.dropped },
       retried: this.#retried,
       splits: this.#splitCount,
       requests: {
@@ -210,7 +200,7 @@ export class BufferedSink<T> extends Resource {
     for (let batch = this.#splits.popFront(); batch; batch = this.#splits.popFront()) left.push(...batch);
     this.#splitItems = 0;
     this.#splitBytes = 0;
-    this.#lose('closed', left);
+    this.#losses.lose('closed', left);
   }
 
   #tick(): void {
@@ -326,34 +316,34 @@ export class BufferedSink<T> extends Resource {
       case 'items': {
         const { back, refused, lost, stored, retried } = sortItems(entries, result, this.resendInDoubt);
         this.#sent += stored;
-        if (refused.length > 0) this.#reject(refused, result.error);
+        if (refused.length > 0) this.#losses.reject(refused, result.error);
         if (retried === entries.length && this.#window.size === 1) this.#window.failed();
         else if (retried > 0)
           this.#window.pushedBack(request.seq, retried < entries.length, this.#totalRequests);
         else this.#window.succeeded();
         this.#putBack(request, back);
-        this.#unconfirm(lost);
+        this.#losses.unconfirm(lost);
         return;
       }
       case 'failed':
         this.#failedRequests++;
         if (result.inDoubt) for (const entry of entries) entry.value.inDoubt = true;
         this.#window.failed();
-        this.#observe(() =>
+        this.#losses.observe(() =>
           this.#options.onRequestFailed?.(result.error, {
             items: entries.length,
             inDoubt: result.inDoubt,
             attempt: this.#window.attempt,
           }),
         );
-        if (result.inDoubt && !this.resendInDoubt) this.#unconfirm(entries);
+        if (result.inDoubt && !this.resendInDoubt) this.#losses.unconfirm(entries);
         else this.#putBack(request, entries);
         return;
       case 'refused':
         this.#isolate(entries, result);
         return;
       case 'rejected':
-        this.#reject(entries, result.error);
+        this.#losses.reject(entries, result.error);
         return;
       default:
         throw new LifecycleError('ORG_LIFECYCLE_TASK_FAILED', `${this.name}: unknown send result`, {
@@ -366,14 +356,14 @@ export class BufferedSink<T> extends Resource {
   #isolate(entries: Entry<T>[], result: { error: unknown; index?: number }): void {
     const index = result.index;
     if (index !== undefined && Number.isInteger(index) && index >= 0 && index < entries.length) {
-      this.#reject([entries[index]!], result.error);
+      this.#losses.reject([entries[index]!], result.error);
       // What came before the refused item went through unrefused: it goes again on its own, so a later
       // refusal among the items after it does not send it a third time.
       this.#pushSplits([entries.slice(0, index), entries.slice(index + 1)].filter((part) => part.length > 0));
       return;
     }
     if (entries.length === 1) {
-      this.#reject(entries, result.error);
+      this.#losses.reject(entries, result.error);
       return;
     }
     this.#splitCount++;
@@ -408,15 +398,9 @@ export class BufferedSink<T> extends Resource {
       this.#pushSplits([entries]);
       return;
     }
-    // Counted as buffered first: what the queue has no room for comes back through #lose().
+    // Counted as buffered first: what the queue has no room for comes back through SinkLosses.lose().
     for (const entry of entries) if (entry.value.inDoubt) this.#inDoubt++;
     this.#queue.requeue(entries);
-  }
-
-  #reject(entries: readonly Entry<T>[], error: unknown): void {
-    this.#dropped.rejected += entries.length;
-    const values = entries.map((entry) => entry.value.value);
-    this.#observe(() => this.#options.onRejected?.(values, error));
   }
 
   /** The close deadline passed (or destroy()): no new requests, and the ones in flight are aborted. */
@@ -428,47 +412,5 @@ export class BufferedSink<T> extends Resource {
 
   #nextSettle(): Promise<void> {
     return new Promise((resolve) => this.#waiters.push(resolve));
-  }
-
-  #onQueueDrop(reason: DropReason, entries: readonly Entry<T>[]): void {
-    if (reason === 'oversize') {
-      this.#dropped.oversize += entries.length;
-      const values = entries.map((entry) => entry.value.value);
-      this.#observe(() => this.#options.onDrop?.('oversize', values));
-      return;
-    }
-    this.#lose(reason, entries);
-  }
-
-  /** Items that will not be sent: in doubt ones are unconfirmed, the others dropped by `reason`. */
-  #lose(reason: 'overflow' | 'expired' | 'closed', entries: readonly Entry<T>[]): void {
-    const dropped: T[] = [];
-    const unconfirmed: T[] = [];
-    for (const entry of entries) (entry.value.inDoubt ? unconfirmed : dropped).push(entry.value.value);
-    this.#inDoubt -= unconfirmed.length;
-    if (dropped.length > 0) {
-      this.#dropped[reason] += dropped.length;
-      this.#observe(() => this.#options.onDrop?.(reason, dropped));
-    }
-    if (unconfirmed.length > 0) {
-      this.#unconfirmed += unconfirmed.length;
-      this.#observe(() => this.#options.onDrop?.('unconfirmed', unconfirmed));
-    }
-  }
-
-  /** In-doubt items of a settled request that are not sent again (resendInDoubt false). */
-  #unconfirm(entries: readonly Entry<T>[]): void {
-    if (entries.length === 0) return;
-    this.#unconfirmed += entries.length;
-    const values = entries.map((entry) => entry.value.value);
-    this.#observe(() => this.#options.onDrop?.('unconfirmed', values));
-  }
-
-  #observe(call: () => void): void {
-    try {
-      call();
-    } catch (error) {
-      report(this.#onError, error, { source: this.name, stage: 'observer' });
-    }
   }
 }
