@@ -2,7 +2,6 @@
 import { BoundedQueue } from './bounded-queue.js';
 import type { CloseContext } from './close-context.js';
 import { Resource } from './close-once.js';
-import { Deque } from './deque.js';
 import { LifecycleError } from './errors.js';
 import { OwnedInterval, sleep } from './owned-timer.js';
 import { type ErrorReporter, report, stderrReporter } from './report.js';
@@ -10,6 +9,7 @@ import type { Entry, Request, Slot } from './sink-entry.js';
 import { SinkLosses } from './sink-losses.js';
 import { closeTimeoutOf, flushIntervalOf, queueOptions, sinkSettings } from './sink-options.js';
 import { sortItems } from './sink-result.js';
+import { SplitQueue, splitRefused } from './sink-splits.js';
 import type { BufferedSinkOptions, BufferedSinkStats, Sender, SendResult } from './sink-types.js';
 import { SendWindow } from './sink-window.js';
 
@@ -45,7 +45,7 @@ export class BufferedSink<T> extends Resource {
   readonly resendInDoubt: boolean;
   readonly #send: Sender<T>;
   readonly #queue: BoundedQueue<Slot<T>>;
-  readonly #splits = new Deque<Entry<T>[]>();
+  readonly #splits = new SplitQueue<T>();
   readonly #requests = new Set<Request<T>>();
   readonly #window: SendWindow;
   readonly #timer: OwnedInterval;
@@ -53,8 +53,6 @@ export class BufferedSink<T> extends Resource {
   readonly #options: BufferedSinkOptions<T>;
   readonly #losses: SinkLosses<T>;
   readonly #waiters: (() => void)[] = [];
-  #splitItems = 0;
-  #splitBytes = 0;
   /** Buffered items (in the queue or the splits) whose earlier answer was lost. */
   #inDoubt = 0;
   #inFlightItems = 0;
@@ -142,8 +140,8 @@ export class BufferedSink<T> extends Resource {
     const queue = this.#queue.stats();
     return {
       received: this.#received,
-      buffered: queue.size + this.#splitItems,
-      bufferedBytes: queue.bytes + this.#splitBytes,
+      buffered: queue.size + this.#splits.items,
+      bufferedBytes: queue.bytes + this.#splits.bytes,
       inDoubt: this.#inDoubt,
       inFlight: this.#inFlightItems,
       sent: this.#sent,
@@ -197,9 +195,7 @@ export class BufferedSink<T> extends Resource {
       this.#window.stop();
     }
     const left = [...this.#queue.drain()];
-    for (let batch = this.#splits.popFront(); batch; batch = this.#splits.popFront()) left.push(...batch);
-    this.#splitItems = 0;
-    this.#splitBytes = 0;
+    left.push(...this.#splits.drain());
     this.#losses.lose('closed', left);
   }
 
@@ -210,7 +206,7 @@ export class BufferedSink<T> extends Resource {
   }
 
   #bufferedItems(): number {
-    return this.#queue.size + this.#splitItems;
+    return this.#queue.size + this.#splits.items;
   }
 
   /** Dispatches batches while the window has room (and the buffer a full batch, or a flush is due). */
@@ -226,8 +222,6 @@ export class BufferedSink<T> extends Resource {
       let split = false;
       if (entries) {
         split = true;
-        this.#splitItems -= entries.length;
-        for (const entry of entries) this.#splitBytes -= entry.bytes;
       } else {
         const size = this.#queue.size;
         const full = size >= this.batchSize || this.#queue.bytes >= this.maxBatchBytes;
@@ -354,25 +348,10 @@ export class BufferedSink<T> extends Resource {
 
   /** A batch refused for its data: drop the item the sender names, or split the batch to find it. */
   #isolate(entries: Entry<T>[], result: { error: unknown; index?: number }): void {
-    const index = result.index;
-    if (index !== undefined && Number.isInteger(index) && index >= 0 && index < entries.length) {
-      this.#losses.reject([entries[index]!], result.error);
-      // What came before the refused item went through unrefused: it goes again on its own, so a later
-      // refusal among the items after it does not send it a third time.
-      this.#pushSplits([entries.slice(0, index), entries.slice(index + 1)].filter((part) => part.length > 0));
-      return;
-    }
-    if (entries.length === 1) {
-      this.#losses.reject(entries, result.error);
-      return;
-    }
-    this.#splitCount++;
-    if (entries.length <= this.isolateBelow) {
-      this.#pushSplits(entries.map((entry) => [entry]));
-    } else {
-      const half = Math.ceil(entries.length / 2);
-      this.#pushSplits([entries.slice(0, half), entries.slice(half)]);
-    }
+    const { rejected, again, split } = splitRefused(entries, result.index, this.isolateBelow);
+    if (rejected.length > 0) this.#losses.reject(rejected, result.error);
+    if (split) this.#splitCount++;
+    this.#pushSplits(again);
   }
 
   /** Puts batches at the front of the splits, in order. */
@@ -380,11 +359,7 @@ export class BufferedSink<T> extends Resource {
     for (let i = batches.length - 1; i >= 0; i--) {
       const batch = batches[i]!;
       this.#splits.pushFront(batch);
-      this.#splitItems += batch.length;
-      for (const entry of batch) {
-        this.#splitBytes += entry.bytes;
-        if (entry.value.inDoubt) this.#inDoubt++;
-      }
+      for (const entry of batch) if (entry.value.inDoubt) this.#inDoubt++;
     }
   }
 
