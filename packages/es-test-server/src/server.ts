@@ -7,8 +7,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { gunzipSync } from 'node:zlib';
+import { bulkItems } from './bulk.js';
 import { FaultScript } from './faults.js';
 import { contentType, errorBody, PRODUCT, send, sendMalformed } from './respond.js';
+import { DocStore } from './store.js';
 import type { EsFault, EsTestServer, EsTestServerOptions, StoredDoc } from './types.js';
 
 export async function startEsTestServer(options: EsTestServerOptions = {}): Promise<EsTestServer> {
@@ -22,18 +24,10 @@ class EsServer implements EsTestServer {
   readonly #sockets = new Set<Socket>();
   #port: number;
   readonly #version: string;
-  readonly #storeDocs: boolean;
-  readonly #idOf: (doc: Record<string, unknown>) => string | undefined;
   readonly #faults = new FaultScript();
-  #received = 0;
+  readonly #store: DocStore;
   #bulkRequests = 0;
   #requests = 0;
-  #conflicts = 0;
-  #itemFailures: Record<number, number> = {};
-  #docs: StoredDoc[] = [];
-  #ids = new Set<string>();
-  #counts = new Map<string, number>();
-  #autoId = 0;
   readonly #templates = new Map<string, unknown>();
   readonly #timers = new Set<NodeJS.Timeout>();
   #closed = false;
@@ -41,8 +35,7 @@ class EsServer implements EsTestServer {
   constructor(options: EsTestServerOptions) {
     this.#port = options.port ?? 0;
     this.#version = options.version ?? '9.1.0';
-    this.#storeDocs = options.storeDocs ?? true;
-    this.#idOf = options.idOf ?? ((doc) => (typeof doc.message === 'string' ? doc.message : undefined));
+    this.#store = new DocStore(options);
   }
 
   get url(): string {
@@ -52,7 +45,7 @@ class EsServer implements EsTestServer {
     return this.#port;
   }
   get received(): number {
-    return this.#received;
+    return this.#store.received;
   }
   get bulkRequests(): number {
     return this.#bulkRequests;
@@ -61,13 +54,13 @@ class EsServer implements EsTestServer {
     return this.#requests;
   }
   get itemFailures(): Readonly<Record<number, number>> {
-    return { ...this.#itemFailures };
+    return this.#store.itemFailures;
   }
   get conflicts(): number {
-    return this.#conflicts;
+    return this.#store.conflicts;
   }
   get docs(): readonly StoredDoc[] {
-    return this.#docs;
+    return this.#store.docs;
   }
   get templates(): ReadonlyMap<string, unknown> {
     return this.#templates;
@@ -77,11 +70,11 @@ class EsServer implements EsTestServer {
   }
 
   countOf(key: string): number {
-    return this.#counts.get(key) ?? 0;
+    return this.#store.countOf(key);
   }
 
   duplicates(): string[] {
-    return [...this.#counts].filter(([, n]) => n > 1).map(([key]) => key);
+    return this.#store.duplicates();
   }
 
   setFault(fault: EsFault | null): void {
@@ -89,14 +82,9 @@ class EsServer implements EsTestServer {
   }
 
   reset(): void {
-    this.#received = 0;
+    this.#store.reset();
     this.#bulkRequests = 0;
     this.#requests = 0;
-    this.#conflicts = 0;
-    this.#itemFailures = {};
-    this.#docs = [];
-    this.#ids = new Set();
-    this.#counts = new Map();
     this.#faults.resetItems();
   }
 
@@ -186,16 +174,14 @@ class EsServer implements EsTestServer {
       return send(req, res, 200, { _shards: { total: 1, successful: 1, failed: 0 } });
     }
     if (last === '_count' && parts.length === 2) {
-      const count = this.#storeDocs
-        ? this.#docs.filter((doc) => doc.index === parts[0]).length
-        : this.#received;
+      const count = this.#store.count(parts[0]);
       return send(req, res, 200, {
         count,
         _shards: { total: 1, successful: 1, skipped: 0, failed: 0 },
       });
     }
     if (parts[0] === '_data_stream' && parts[1] !== undefined && method === 'DELETE') {
-      this.#docs = this.#docs.filter((doc) => doc.index !== parts[1]);
+      this.#store.deleteIndex(parts[1]);
       return send(req, res, 200, { acknowledged: true });
     }
     if (parts[0] === '_cluster' && parts[1] === 'health') {
@@ -261,120 +247,9 @@ class EsServer implements EsTestServer {
     const reset = this.#faults.kind === 'reset' ? this.#faults.use('reset') : undefined;
     const malformed = this.#faults.kind === 'malformed' ? this.#faults.use('malformed') : undefined;
     const started = Date.now();
-    const lines = body.split('\n');
-    const items: Record<string, unknown>[] = [];
-    let errors = false;
-    for (let i = 0; i < lines.length; i++) {
-      const actionLine = lines[i]!;
-      if (actionLine.trim() === '') continue;
-      let action: Record<string, Record<string, unknown>>;
-      try {
-        action = JSON.parse(actionLine) as Record<string, Record<string, unknown>>;
-      } catch {
-        return send(
-          req,
-          res,
-          400,
-          errorBody('x_content_parse_exception', `malformed action line ${i + 1}`, 400),
-        );
-      }
-      const op = Object.keys(action)[0];
-      const meta = op === undefined ? undefined : action[op];
-      if (op === undefined || meta === undefined || !['create', 'index', 'delete', 'update'].includes(op)) {
-        return send(req, res, 400, errorBody('illegal_argument_exception', `unknown action [${op}]`, 400));
-      }
-      const index = typeof meta._index === 'string' ? meta._index : urlIndex;
-      if (op === 'delete') {
-        items.push({ delete: { _index: index, _id: meta._id, status: 404, result: 'not_found' } });
-        continue;
-      }
-      const docLine = lines[++i];
-      if (index === undefined) {
-        errors = true;
-        items.push({
-          [op]: {
-            status: 400,
-            error: { type: 'action_request_validation_exception', reason: 'index is missing' },
-          },
-        });
-        continue;
-      }
-      let source: Record<string, unknown>;
-      try {
-        source = JSON.parse(docLine ?? '') as Record<string, unknown>;
-        if (source === null || typeof source !== 'object' || Array.isArray(source))
-          throw new Error('not an object');
-      } catch (error) {
-        errors = true;
-        this.#countFailure(400);
-        items.push({
-          [op]: {
-            _index: index,
-            status: 400,
-            error: {
-              type: 'document_parsing_exception',
-              reason: `failed to parse: ${(error as Error).message}`,
-            },
-          },
-        });
-        continue;
-      }
-      const itemFault = this.#faults.item(source);
-      if (itemFault) {
-        errors = true;
-        this.#countFailure(itemFault.status);
-        items.push({
-          [op]: {
-            _index: index,
-            status: itemFault.status,
-            error: {
-              type: itemFault.type,
-              reason:
-                itemFault.status === 429
-                  ? 'rejected execution of coordinating operation [scripted]'
-                  : `scripted failure ${itemFault.status}`,
-            },
-          },
-        });
-        continue;
-      }
-      const givenId = typeof meta._id === 'string' ? meta._id : undefined;
-      const key = `${index}\u0000${givenId ?? ''}`;
-      if (op === 'create' && givenId !== undefined && this.#ids.has(key)) {
-        errors = true;
-        this.#conflicts++;
-        items.push({
-          create: {
-            _index: index,
-            _id: givenId,
-            status: 409,
-            error: {
-              type: 'version_conflict_engine_exception',
-              reason: `[${givenId}]: version conflict, document already exists (current version [1])`,
-            },
-          },
-        });
-        continue;
-      }
-      const id = givenId ?? `auto-${++this.#autoId}`;
-      if (givenId !== undefined) this.#ids.add(key);
-      this.#received++;
-      const countKey = this.#idOf(source);
-      if (countKey !== undefined) this.#counts.set(countKey, (this.#counts.get(countKey) ?? 0) + 1);
-      if (this.#storeDocs) this.#docs.push({ index, id, source });
-      items.push({
-        [op]: {
-          _index: index,
-          _id: id,
-          _version: 1,
-          result: 'created',
-          _shards: { total: 1, successful: 1, failed: 0 },
-          _seq_no: this.#received,
-          _primary_term: 1,
-          status: 201,
-        },
-      });
-    }
+    const parsed = bulkItems(body, urlIndex, this.#store, this.#faults);
+    if ('status' in parsed) return send(req, res, parsed.status, parsed.body);
+    const { errors, items } = parsed;
     const response = { took: Date.now() - started, errors, items };
     if (reset) {
       const text = JSON.stringify(response);
@@ -392,9 +267,5 @@ class EsServer implements EsTestServer {
       return;
     }
     this.#later(delayMs, () => send(req, res, 200, response));
-  }
-
-  #countFailure(status: number): void {
-    this.#itemFailures[status] = (this.#itemFailures[status] ?? 0) + 1;
   }
 }
