@@ -1,7 +1,2 @@
-export {
-  type EsFault,
-  type EsTestServer,
-  type EsTestServerOptions,
-  type StoredDoc,
-  startEsTestServer,
-} from './server.js';
+export { startEsTestServer } from './server.js';
+export type { EsFault, EsTestServer, EsTestServerOptions, StoredDoc } from './types.js';

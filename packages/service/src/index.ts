@@ -35,13 +35,8 @@ export {
 export { SERVICE_ERROR_CODES, ServiceError, type ServiceErrorCode } from './errors.js';
 export { HttpServer, type HttpServerOptions, type HttpServerStats } from './http-server.js';
 export { type CodeMigrations, codeMigrations, type Migration } from './migrations.js';
-export {
-  createService,
-  type Migrations,
-  Service,
-  type ServiceDatabaseOptions,
-  type ServiceOptions,
-} from './service.js';
+export { createService, Service } from './service.js';
+export type { Migrations, ServiceDatabaseOptions, ServiceOptions } from './service-options.js';
 export {
   type CommonSpecs,
   commonSpecs,

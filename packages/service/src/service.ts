@@ -1,29 +1,21 @@
+// The service process: its parts started in order, listen(), the ordered shutdown, createService().
 import type { RequestListener } from 'node:http';
-import type { Database, DatabaseOptions } from '@org/shared-database';
+import type { Database } from '@org/shared-database';
 import {
   type Closeable,
   type CloseContext,
   defaultRedactor,
   type ErrorReporter,
-  optionChecks,
-  report,
   ShutdownCoordinator,
   type ShutdownResult,
 } from '@org/shared-lifecycle';
 import { createLogger, type Logger } from '@org/shared-logger';
 import { createMetrics, type Metrics } from '@org/shared-metrics';
-import {
-  contextLogFields,
-  type MemoryGuard,
-  memoryReport,
-  type RequestLoggerMiddleware,
-} from '@org/shared-middleware';
+import { contextLogFields, type MemoryGuard, type RequestLoggerMiddleware } from '@org/shared-middleware';
 import type { Express } from 'express';
-import type { Knex } from 'knex';
-import type { ConfigSpecs, Env, LoadedConfig } from './config.js';
+import type { ConfigSpecs, Env } from './config.js';
 import { EmbeddedPostgres } from './embedded-postgres.js';
 import { ServiceError } from './errors.js';
-import { healthRoute, type RouteHandler, sendJson } from './health.js';
 import { HttpServer } from './http-server.js';
 import {
   collectDatabaseStats,
@@ -31,6 +23,8 @@ import {
   startMemoryGuard,
   startRequestLogger,
 } from './observability.js';
+import { commonRoutes, expressApp, type FrontParts, nodeListener } from './service-http.js';
+import { checkOptions, type ServiceDatabaseOptions, type ServiceOptions } from './service-options.js';
 import {
   checkServiceConfig,
   drainMsOf,
@@ -39,66 +33,6 @@ import {
   type ServiceConfig,
   type ServiceConfigOf,
 } from './specs.js';
-
-/** What createService needs of a service's migrations (codeMigrations() returns one). */
-export interface Migrations {
-  migrate(knex: Knex): Promise<string[]>;
-}
-
-/** The database of a service: createDatabase's options that are not read from the environment, and the migrations. */
-export interface ServiceDatabaseOptions
-  extends Omit<DatabaseOptions, 'primary' | 'replicas' | 'pool' | 'applicationName' | 'onError'> {
-  /** Run on the primary at start when MIGRATE_ON_START (default true); `migrate` runs them on its own. */
-  migrations?: Migrations;
-}
-
-export interface ServiceOptions<S extends ConfigSpecs = Record<never, never>> {
-  name: string;
-  version: string;
-  /** Default of PORT. Default 3000. */
-  port?: number;
-  /** The service's own environment variables, validated with the common ones (every problem at once). */
-  specs?: S;
-  /** A configuration already loaded (by runService, or a test); default: read from `env`. */
-  config?: ServiceConfig & LoadedConfig<S>;
-  /** Default process.env. */
-  env?: Env;
-  /** A PostgreSQL primary (DATABASE_URL), replicas, pool and migrations. Default: no database. */
-  database?: boolean | ServiceDatabaseOptions;
-  /** 'express' (default): service.app is an Express 5 app; 'node': listen(handler) takes a node:http handler. */
-  http?: 'express' | 'node';
-  /** Install SIGTERM/SIGINT handlers at listen(). Default true; in-process tests pass false. */
-  signals?: boolean;
-  /** What a signal-started shutdown calls at its end (and at the deadline). Default process.exit. */
-  exit?: (code: number) => void;
-  /** Console log lines go here instead of stdout (tests). */
-  logStream?: NodeJS.WritableStream;
-}
-
-const check = optionChecks(
-  (message, details) => new ServiceError('ORG_SERVICE_INVALID_OPTION', message, { details }),
-);
-
-function checkOptions(options: ServiceOptions<ConfigSpecs>): void {
-  if (options === null || typeof options !== 'object')
-    throw new ServiceError('ORG_SERVICE_INVALID_OPTION', 'options must be an object', {
-      details: { option: 'options' },
-    });
-  const name = check.string('name', options.name);
-  if (!/^[a-z0-9][a-z0-9._-]*$/i.test(name))
-    throw new ServiceError(
-      'ORG_SERVICE_INVALID_OPTION',
-      `name must be a service name ([A-Za-z0-9._-]), got "${name}"`,
-      {
-        details: { option: 'name', value: name },
-      },
-    );
-  check.string('version', options.version);
-  check.oneOf('http', options.http, ['express', 'node'] as const, 'express');
-  if (options.port !== undefined) check.number('port', options.port, { min: 0, max: 65535, integer: true });
-  check.boolean('signals', options.signals, true);
-  if (options.exit !== undefined) check.fn('exit', options.exit);
-}
 
 /**
  * A service process, wired in start order: logger → shutdown coordinator → database (an embedded
@@ -244,7 +178,7 @@ export class Service<C extends ServiceConfig = ServiceConfig> {
     if (this.#coordinator.shuttingDown)
       throw new ServiceError('ORG_SERVICE_NOT_AVAILABLE', 'listen() after close()');
     this.#listening = true;
-    const listener = this.#app ?? this.#nodeListener(handler);
+    const listener = this.#app ?? nodeListener(handler, this.#front());
     const config = this.config;
     const http = await HttpServer.listen(listener, {
       port: config.PORT,
@@ -356,76 +290,25 @@ export class Service<C extends ServiceConfig = ServiceConfig> {
     // A middleware with close(): the coordinator closes it (it does not call it).
     this.#coordinator.register('memory-guard', guard);
     this.#requests = startRequestLogger({ metrics, logger, onError });
-    if (form === 'express') this.#app = await this.#expressApp();
+    if (form === 'express') this.#app = await expressApp(this.#front(), this.config.BODY_LIMIT);
   }
 
-  /** /health, /health/live, /metrics and /memory, by path. */
-  #commonRoutes(): Record<string, RouteHandler> {
-    const health = healthRoute({
-      database: this.#database,
-      logger: this.logger,
-      draining: () => this.#http?.draining ?? false,
-      details: () => this.details(),
-    });
-    const token = this.config.METRICS_TOKEN;
-    const embedded = this.#embedded;
+  /** The request logger, memory guard and common routes, once started. */
+  #front(): FrontParts {
     return {
-      '/health': health,
-      '/health/live': health,
-      '/metrics': this.metrics.handler(token ? { bearerToken: token } : {}) as RouteHandler,
-      '/memory': (req, res) =>
-        sendJson(req, res, 200, {
-          ...memoryReport(),
-          ...(embedded ? { embeddedPostgres: embedded.stats() } : {}),
+      requests: this.#requests as RequestLoggerMiddleware,
+      guard: this.#guard as MemoryGuard,
+      routes: () =>
+        commonRoutes({
+          database: this.#database,
+          logger: this.logger,
+          metrics: this.metrics,
+          metricsToken: this.config.METRICS_TOKEN,
+          embedded: this.#embedded,
+          draining: () => this.#http?.draining ?? false,
+          details: () => this.details(),
         }),
-    };
-  }
-
-  async #expressApp(): Promise<Express> {
-    const { default: express } = await import('express');
-    const app = express();
-    app.disable('x-powered-by');
-    app.use(this.#requests as RequestLoggerMiddleware);
-    // One route each: distinct route labels in logs and metrics.
-    for (const [path, route] of Object.entries(this.#commonRoutes())) app.get(path, route);
-    app.use(this.#guard as MemoryGuard);
-    app.use(express.json({ limit: this.config.BODY_LIMIT }));
-    return app;
-  }
-
-  #nodeListener(handler: RequestListener | undefined): RequestListener {
-    if (typeof handler !== 'function') {
-      throw new ServiceError(
-        'ORG_SERVICE_INVALID_OPTION',
-        "listen(handler): a node:http handler is required with http: 'node'",
-        {
-          details: { option: 'handler' },
-        },
-      );
-    }
-    const routes = this.#commonRoutes();
-    const requests = this.#requests as RequestLoggerMiddleware;
-    const guard = this.#guard as MemoryGuard;
-    const onError = this.reportError;
-    const fail =
-      (req: Parameters<RequestListener>[0], res: Parameters<RequestListener>[1]) => (error: unknown) => {
-        report(onError, error, { source: 'http', method: req.method, path: req.url });
-        if (!res.headersSent)
-          sendJson(req, res, 500, { error: { code: 'ORG_SERVICE_INTERNAL', message: 'internal error' } });
-        else res.destroy();
-      };
-    return (req, res) => {
-      requests(req, res, () => {
-        const route = routes[(req.url ?? '/').split('?')[0] ?? '/'];
-        if (route && (req.method === 'GET' || req.method === 'HEAD')) return route(req, res, fail(req, res));
-        guard(req, res, () => {
-          try {
-            Promise.resolve(handler(req, res)).catch(fail(req, res));
-          } catch (error) {
-            fail(req, res)(error);
-          }
-        });
-      });
+      onError: this.reportError,
     };
   }
 }
