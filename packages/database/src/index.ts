@@ -28,16 +28,16 @@ export {
   type TransactionOptions,
 } from './database.js';
 export { DATABASE_ERROR_CODES, DatabaseError, type DatabaseErrorCode } from './errors.js';
-export {
-  type PrimaryReplicationRow,
-  type ReplicaState,
-  type ReplicaStatus,
-  type ReplicaTarget,
-  ReplicationMonitor,
-  type ReplicationMonitorEvents,
-  type ReplicationMonitorOptions,
-  type ReplicationMonitorStats,
-} from './monitor.js';
+export { ReplicationMonitor } from './monitor.js';
+export type {
+  PrimaryReplicationRow,
+  ReplicaState,
+  ReplicaStatus,
+  ReplicaTarget,
+  ReplicationMonitorEvents,
+  ReplicationMonitorOptions,
+  ReplicationMonitorStats,
+} from './monitor-types.js';
 export type { PoolOptions, PoolStats } from './node.js';
 export { redactUrl } from './redact.js';
 export type { RoutingStats } from './router.js';

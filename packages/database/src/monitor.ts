@@ -19,7 +19,6 @@ import { replicaLag } from './lag.js';
 import { parseLsn } from './lsn.js';
 import type {
   PrimaryReplicationRow,
-  ReplicaState,
   ReplicaStatus,
   ReplicaTarget,
   ReplicationMonitorEvents,
@@ -27,16 +26,6 @@ import type {
   ReplicationMonitorStats,
 } from './monitor-types.js';
 import { check } from './options.js';
-
-export type {
-  PrimaryReplicationRow,
-  ReplicaState,
-  ReplicaStatus,
-  ReplicaTarget,
-  ReplicationMonitorEvents,
-  ReplicationMonitorOptions,
-  ReplicationMonitorStats,
-};
 
 const PRIMARY_SQL = `SELECT pg_current_wal_lsn()::text AS lsn,
   coalesce((SELECT json_agg(json_build_object(
