@@ -67,6 +67,7 @@ export {
   requestLogger,
   withRequestLogging,
 } from './request-logger.js';
+export { sendJson } from './respond.js';
 export { normalizePath, UNMATCHED_ROUTE } from './route.js';
 export type { RequestLoggerStats } from './state.js';
 export {

@@ -19,16 +19,6 @@ export interface HealthRouteOptions {
   details: () => Record<string, unknown>;
 }
 
-/** Writes JSON that no cache keeps (no ETag either): a probe must see the current state. */
-export function sendJson(req: IncomingMessage, res: ServerResponse, status: number, value: unknown): void {
-  const body = JSON.stringify(value);
-  res.statusCode = status;
-  res.setHeader('content-type', 'application/json; charset=utf-8');
-  res.setHeader('cache-control', 'no-store');
-  res.setHeader('content-length', Buffer.byteLength(body));
-  res.end(req.method === 'HEAD' ? undefined : body);
-}
-
 /**
  * `/health` (readiness: not shutting down, and the database answers) and `/health/live`
  * (liveness: the process serves). Elasticsearch is a non-critical check: logs are buffered
@@ -61,11 +51,6 @@ export function healthRoute(options: HealthRouteOptions): RouteHandler {
       },
     };
   }
-  const health = healthHandler({ checks, timeoutMs: 3000 });
-  return (req, res, next) => {
-    const probe = /\/live\/?$/.test(req.url?.split('?')[0] ?? '') ? 'liveness' : 'readiness';
-    health.run(probe).then((report) => {
-      sendJson(req, res, report.status === 'fail' ? 503 : 200, { ...report, details: options.details() });
-    }, next);
-  };
+  const health = healthHandler({ checks, timeoutMs: 3000, details: options.details });
+  return (req, res) => health(req, res);
 }

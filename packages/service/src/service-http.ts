@@ -4,11 +4,16 @@ import type { Database } from '@org/shared-database';
 import { type ErrorReporter, report } from '@org/shared-lifecycle';
 import type { Logger } from '@org/shared-logger';
 import type { Metrics } from '@org/shared-metrics';
-import { type MemoryGuard, memoryReport, type RequestLoggerMiddleware } from '@org/shared-middleware';
+import {
+  type MemoryGuard,
+  memoryReport,
+  type RequestLoggerMiddleware,
+  sendJson,
+} from '@org/shared-middleware';
 import type { Express } from 'express';
 import type { EmbeddedPostgres } from './embedded-postgres.js';
 import { ServiceError } from './errors.js';
-import { healthRoute, type RouteHandler, sendJson } from './health.js';
+import { healthRoute, type RouteHandler } from './health.js';
 import type { ServiceConfig } from './specs.js';
 
 /** What the common routes read of the service. */
